@@ -1,0 +1,18 @@
+import type { RequestContext } from '../src/context.js';
+import { lineageFields, projectField, related, relatedOne, type Parent } from './shared.js';
+
+export const Execution = {
+  project: projectField,
+  commands: (n: Parent) => n.commands ?? [],
+  parameters: (n: Parent) => (n.parameters ? JSON.parse(n.parameters) : null),
+  duration: (n: Parent) => (n.startedAt && n.endedAt ? (Date.parse(n.endedAt) - Date.parse(n.startedAt)) / 1000 : null),
+  parent: relatedOne('parentOf'),
+  steps: related('stepsOf'),
+  inputs: related('inputsOfExecution'),
+  reads: (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.readsOf.load(n.id),
+  outputs: related('outputsOfExecution'),
+  datasetVersions: related('datasetVersionsOf'),
+  modelVersions: related('modelVersionsOf'),
+  tags: related('tagsOf'),
+  ...lineageFields,
+};

@@ -1,0 +1,26 @@
+import { scalarResolvers } from '../src/scalars/index.js';
+import { Alias } from './alias.js';
+import { Datum } from './datum.js';
+import { Execution } from './execution.js';
+import { LineageNode } from './lineage.js';
+import { Mutation } from './mutation.js';
+import { Node } from './node.js';
+import { Query } from './query.js';
+import { Tag } from './tag.js';
+import { Dataset, DatasetVersion, Model, ModelVersion } from './versions.js';
+
+export const resolvers = {
+  ...scalarResolvers,
+  Query,
+  Mutation,
+  Node,
+  Datum,
+  Execution,
+  Alias,
+  Tag,
+  Model,
+  ModelVersion,
+  Dataset,
+  DatasetVersion,
+  LineageNode,
+};

@@ -1,0 +1,5 @@
+import type { LineageNode as Walked } from '../src/services/lineage.js';
+
+export const LineageNode = {
+  node: (n: Walked) => n.entity,
+};

@@ -1,0 +1,27 @@
+import type { RequestContext } from '../src/context.js';
+import type { SetAliasInput } from '../src/services/aliases.js';
+import type { CreateExecutionInput, OutputInput } from '../src/services/executions.js';
+import type { InputRef } from '../src/services/refs.js';
+
+type Ctx = RequestContext;
+type Targets = { targets: string[]; tags: string[] };
+
+export const Mutation = {
+  createExecution: (_: unknown, a: { input: CreateExecutionInput }, ctx: Ctx) => ctx.services.executions.create(a.input),
+  startExecution: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.services.executions.start(a.id),
+  finishExecution: (_: unknown, a: { id: string; status: 'COMPLETED' | 'FAILED' | 'STOPPED' }, ctx: Ctx) =>
+    ctx.services.executions.finish(a.id, a.status),
+  recordInputs: (_: unknown, a: { executionId: string; inputs: InputRef[] }, ctx: Ctx) =>
+    ctx.services.executions.recordInputs(a.executionId, a.inputs),
+  recordOutputs: (_: unknown, a: { executionId: string; outputs: OutputInput[] }, ctx: Ctx) =>
+    ctx.services.executions.recordOutputs(a.executionId, a.outputs),
+  addTags: (_: unknown, a: Targets, ctx: Ctx) => ctx.services.tags.add(a.targets, a.tags),
+  removeTags: (_: unknown, a: Targets, ctx: Ctx) => ctx.services.tags.remove(a.targets, a.tags),
+  setAlias: (_: unknown, a: SetAliasInput, ctx: Ctx) => ctx.services.aliases.set(a),
+  deleteAlias: (_: unknown, a: { project: string; name: string }, ctx: Ctx) => ctx.services.aliases.delete(a.project, a.name),
+  createModelVersion: (_: unknown, a: { project: string; model: string; datumIds: string[] }, ctx: Ctx) =>
+    ctx.services.models.create(a.project, a.model, a.datumIds),
+  createDatasetVersion: (_: unknown, a: { project: string; dataset: string; version: string; datumIds: string[] }, ctx: Ctx) =>
+    ctx.services.datasets.create(a.project, a.dataset, a.datumIds, a.version),
+  addToDatasetVersion: (_: unknown, a: { id: string; datumIds: string[] }, ctx: Ctx) => ctx.services.datasets.addDatums(a.id, a.datumIds),
+};

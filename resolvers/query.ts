@@ -1,0 +1,29 @@
+import type { RequestContext } from '../src/context.js';
+import type { Direction } from '../src/domain/lineage.js';
+import type { DatumFilter } from '../src/services/datums.js';
+import type { ExecutionFilter } from '../src/services/executions.js';
+import type { VersionService } from '../src/services/versions.js';
+import { byId } from './shared.js';
+
+type Ctx = RequestContext;
+type VersionArgs = { id?: string | null; uri?: string | null; project?: string | null };
+type ListArgs<F> = { filter?: F | null; first?: number | null; after?: string | null };
+
+const version = (pick: (ctx: Ctx) => VersionService, label: string) => (_: unknown, a: VersionArgs, ctx: Ctx) =>
+  a.id ? byId(ctx, a.id, label) : a.uri ? pick(ctx).findByUri(a.uri, a.project) : null;
+
+export const Query = {
+  node: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.nodeById.load(a.id),
+  project: (_: unknown, a: { name: string }, ctx: Ctx) => ctx.loaders.projectByName.load(a.name),
+  datum: (_: unknown, a: { id?: string; uri?: string; project?: string }, ctx: Ctx) => ctx.services.datums.find(a),
+  datums: (_: unknown, a: ListArgs<DatumFilter>, ctx: Ctx) => ctx.services.datums.list(a.filter, a.first, a.after),
+  execution: (_: unknown, a: { id: string }, ctx: Ctx) => byId(ctx, a.id, 'Execution'),
+  executions: (_: unknown, a: ListArgs<ExecutionFilter>, ctx: Ctx) => ctx.services.executions.list(a.filter, a.first, a.after),
+  alias: (_: unknown, a: { project: string; name: string }, ctx: Ctx) => ctx.services.aliases.get(a.project, a.name),
+  model: (_: unknown, a: { project: string; name: string }, ctx: Ctx) => ctx.services.models.getOwner(a.project, a.name),
+  modelVersion: version((ctx) => ctx.services.models, 'ModelVersion'),
+  dataset: (_: unknown, a: { project: string; name: string }, ctx: Ctx) => ctx.services.datasets.getOwner(a.project, a.name),
+  datasetVersion: version((ctx) => ctx.services.datasets, 'DatasetVersion'),
+  lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH'; depth: number; limit: number }, ctx: Ctx) =>
+    ctx.services.lineage.graph(a.id, a.direction, a.depth, a.limit),
+};

@@ -1,0 +1,31 @@
+import type { RequestContext } from '../src/context.js';
+import type { Direction } from '../src/domain/lineage.js';
+import type { Entity } from '../src/loaders/index.js';
+import type { RelationName } from '../src/loaders/relations.js';
+import { relationConnection } from '../src/services/connection.js';
+
+/** Field resolvers that several types share. */
+export type Parent = Entity;
+type PageArgs = { first?: number | null; after?: string | null };
+type WalkArgs = { depth: number; limit: number };
+
+export const projectField = (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.projectByName.load(n.project);
+
+export const related = (name: RelationName) => (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.relation(name).load(n.id);
+
+export const relatedOne = (name: RelationName) => (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.single(name, n.id);
+
+export const relatedPage = (name: RelationName) => (n: Parent, args: PageArgs, ctx: RequestContext) =>
+  relationConnection(ctx.loaders, name, n.id, args.first, args.after);
+
+const walk = (direction: Direction) => async (n: Parent, args: WalkArgs, ctx: RequestContext) =>
+  (await ctx.services.lineage.walk(n.id, direction, args.depth, args.limit))?.nodes ?? [];
+
+/** upstream/downstream on every lineage node type. */
+export const lineageFields = { upstream: walk('UPSTREAM'), downstream: walk('DOWNSTREAM') };
+
+/** A node by id, or null when it is not of the expected label. */
+export async function byId(ctx: RequestContext, id: string, label: string): Promise<Entity | null> {
+  const node = await ctx.loaders.nodeById.load(id);
+  return node?.labels.includes(label) ? node : null;
+}

@@ -1,0 +1,3 @@
+import { projectField } from './shared.js';
+
+export const Tag = { project: projectField };

@@ -1,0 +1,104 @@
+import neo4j, { Driver, ManagedTransaction, Neo4jError, Session } from 'neo4j-driver';
+import { conflict, limitExceeded, PedigreeError, serviceUnavailable } from '../domain/errors.js';
+import { toPlain } from './records.js';
+
+/** A built query: Cypher text (from fixed fragments only) and its parameters. */
+export interface Query {
+  cypher: string;
+  params?: Record<string, unknown>;
+}
+
+export type Row = Record<string, any>;
+
+/** Runs queries inside one transaction; rows come back as plain objects. */
+export interface Tx {
+  run(query: Query): Promise<Row[]>;
+}
+
+export interface ExecutorOptions {
+  database: string;
+  txTimeoutMs: number;
+  /** Called once per Cypher statement sent, for round-trip counting (tests, bench, metrics). */
+  onQuery?: (query: Query) => void;
+}
+
+/**
+ * The only code that opens sessions. A session per call, managed transactions
+ * (`executeRead` / `executeWrite`, retried by the driver on transient errors, so work
+ * functions must be safe to run twice: ids are made before the work starts), closed in
+ * `finally`, and driver errors mapped to typed errors here and nowhere else.
+ */
+export class Executor {
+  constructor(
+    private readonly driver: Driver,
+    private readonly options: ExecutorOptions,
+  ) {}
+
+  /** One read transaction: `work` may run several queries that see one snapshot. */
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.withSession(neo4j.session.READ, (s) => s.executeRead((tx) => work(this.wrap(tx)), this.txConfig()));
+  }
+
+  /** One write transaction: all of `work` commits, or none of it. */
+  write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.withSession(neo4j.session.WRITE, (s) => s.executeWrite((tx) => work(this.wrap(tx)), this.txConfig()));
+  }
+
+  /** A single read query. */
+  query(query: Query): Promise<Row[]> {
+    return this.read((tx) => tx.run(query));
+  }
+
+  /** Schema statements run one per transaction, outside any data transaction. */
+  async schema(cypher: string): Promise<void> {
+    await this.withSession(neo4j.session.WRITE, (s) => s.run(cypher).then(() => undefined));
+  }
+
+  private txConfig() {
+    return { timeout: this.options.txTimeoutMs };
+  }
+
+  private wrap(tx: ManagedTransaction): Tx {
+    return {
+      run: async (query) => {
+        this.options.onQuery?.(query);
+        const result = await tx.run(query.cypher, query.params ?? {});
+        return result.records.map((record) => {
+          const row: Row = {};
+          for (const key of record.keys) row[key as string] = toPlain(record.get(key));
+          return row;
+        });
+      },
+    };
+  }
+
+  private async withSession<T>(mode: 'READ' | 'WRITE', work: (s: Session) => Promise<T>): Promise<T> {
+    const session = this.driver.session({ database: this.options.database, defaultAccessMode: mode });
+    try {
+      return await work(session);
+    } catch (error) {
+      throw mapDriverError(error);
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+/** Driver errors become typed API errors; anything unrecognised is left for `formatError` to mask. */
+export function mapDriverError(error: unknown): unknown {
+  if (error instanceof PedigreeError || !(error instanceof Neo4jError)) return error;
+  const code = error.code ?? '';
+  if (code === 'Neo.ClientError.Schema.ConstraintValidationFailed') {
+    return conflict(`The change conflicts with existing data: ${error.message.split('\n')[0]}`);
+  }
+  const timedOut =
+    code.includes('TransactionTimedOut') ||
+    (code === 'Neo.ClientError.Transaction.TransactionMarkedAsFailed' && /timed? ?out/i.test(error.message));
+  if (timedOut) {
+    return limitExceeded('The database transaction ran past its time limit; narrow the request (depth, limit, filters)');
+  }
+  if (code === 'ServiceUnavailable' || code === 'SessionExpired' || code.startsWith('Neo.TransientError.General.DatabaseUnavailable')) {
+    return serviceUnavailable('The database is not reachable right now; retry shortly');
+  }
+  return error;
+}

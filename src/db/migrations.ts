@@ -1,0 +1,50 @@
+import type { Executor } from './executor.js';
+
+/**
+ * Schema the queries rely on, applied at every start. Each statement is idempotent and
+ * runs in its own transaction (Neo4j does not mix schema and data changes).
+ *
+ * Every node carries `:Entity` beside its own label, so `node(id)` and lineage roots are
+ * one unique-index seek whatever the type; every node carries its project's name in
+ * `project` (a property with indexes rather than an IN_PROJECT edge: filtering and
+ * isolation become an index predicate instead of an extra expand per row).
+ */
+const LABELS = ['Project', 'Execution', 'Datum', 'Alias', 'Tag', 'Model', 'ModelVersion', 'Dataset', 'DatasetVersion'];
+
+export const MIGRATIONS: string[] = [
+  'CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE',
+  ...LABELS.map((l) => `CREATE CONSTRAINT ${snake(l)}_id IF NOT EXISTS FOR (n:${l}) REQUIRE n.id IS UNIQUE`),
+  'CREATE CONSTRAINT project_name IF NOT EXISTS FOR (n:Project) REQUIRE n.name IS UNIQUE',
+  // Names that are unique within a project.
+  'CREATE CONSTRAINT tag_name IF NOT EXISTS FOR (n:Tag) REQUIRE (n.project, n.name) IS UNIQUE',
+  'CREATE CONSTRAINT alias_name IF NOT EXISTS FOR (n:Alias) REQUIRE (n.project, n.name) IS UNIQUE',
+  'CREATE CONSTRAINT model_name IF NOT EXISTS FOR (n:Model) REQUIRE (n.project, n.name) IS UNIQUE',
+  'CREATE CONSTRAINT dataset_name IF NOT EXISTS FOR (n:Dataset) REQUIRE (n.project, n.name) IS UNIQUE',
+  'CREATE CONSTRAINT model_version_uri IF NOT EXISTS FOR (n:ModelVersion) REQUIRE (n.project, n.uri) IS UNIQUE',
+  'CREATE CONSTRAINT dataset_version_uri IF NOT EXISTS FOR (n:DatasetVersion) REQUIRE (n.project, n.uri) IS UNIQUE',
+  'CREATE CONSTRAINT datum_uri IF NOT EXISTS FOR (n:Datum) REQUIRE (n.project, n.uri) IS UNIQUE',
+  // Lists ordered newest first, filtered by project (keyset pagination on createdAt, id).
+  'CREATE INDEX datum_project_created IF NOT EXISTS FOR (n:Datum) ON (n.project, n.createdAt)',
+  'CREATE INDEX execution_project_created IF NOT EXISTS FOR (n:Execution) ON (n.project, n.createdAt)',
+  'CREATE INDEX datum_created IF NOT EXISTS FOR (n:Datum) ON (n.createdAt)',
+  'CREATE INDEX execution_created IF NOT EXISTS FOR (n:Execution) ON (n.createdAt)',
+  'CREATE INDEX datum_project_path IF NOT EXISTS FOR (n:Datum) ON (n.project, n.path)',
+  'CREATE INDEX datum_sha256 IF NOT EXISTS FOR (n:Datum) ON (n.sha256)',
+  'CREATE INDEX execution_name IF NOT EXISTS FOR (n:Execution) ON (n.project, n.name)',
+];
+
+function snake(label: string) {
+  return label.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+export async function migrate(executor: Executor): Promise<void> {
+  for (const statement of MIGRATIONS) {
+    try {
+      await executor.schema(statement);
+    } catch (error) {
+      // Another replica may have created the same rule a moment ago.
+      if (!/already exists|equivalent/i.test(String((error as Error).message))) throw error;
+    }
+  }
+  await executor.schema('CALL db.awaitIndexes(300)');
+}

@@ -1,0 +1,106 @@
+import DataLoader from 'dataloader';
+import type { Executor, Row } from '../db/executor.js';
+import { int } from '../db/records.js';
+import { RELATIONS, type RelationName } from './relations.js';
+
+/** A node as the API sees it: its properties plus its labels. */
+export type Entity = Record<string, any> & { id: string; labels: string[] };
+
+export interface Page {
+  /** At most this many items. */
+  first: number;
+  /** Items skipped before the page (per-parent lists page by offset). */
+  offset: number;
+}
+
+/**
+ * One set per request. Every per-parent field goes through a loader, so a list of 200
+ * datums with producer, tags and aliases costs one query per field, not one per datum.
+ * Batch results keep the order and length of the keys.
+ */
+export function createLoaders(executor: Executor) {
+  const nodeById = new DataLoader<string, Entity | null>(async (ids) => {
+    const rows = await executor.query({
+      cypher: 'UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n',
+      params: { ids },
+    });
+    const byId = new Map(rows.map((r) => [r.n.id as string, r.n as Entity]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  const related = new Map<string, DataLoader<string, Entity[]>>();
+  /** Related nodes of each parent; `page` limits each parent's list separately. */
+  function relation(name: RelationName, page?: Page): DataLoader<string, Entity[]> {
+    const key = page ? `${name}:${page.first}:${page.offset}` : name;
+    let loader = related.get(key);
+    if (!loader) {
+      const { pattern, order } = RELATIONS[name];
+      const slice = page ? 'SKIP $offset LIMIT $first' : '';
+      loader = new DataLoader(async (ids) => {
+        const rows = await executor.query({
+          cypher: `UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+CALL { WITH n MATCH ${pattern} RETURN DISTINCT m ORDER BY ${order} ${slice} }
+RETURN id, collect(m) AS items`,
+          params: { ids, first: int(page?.first ?? 0), offset: int(page?.offset ?? 0) },
+        });
+        const byId = new Map(rows.map((r) => [r.id as string, r.items as Entity[]]));
+        for (const items of byId.values()) for (const item of items) nodeById.prime(item.id, item);
+        return ids.map((id) => byId.get(id) ?? []);
+      });
+      related.set(key, loader);
+    }
+    return loader;
+  }
+
+  const counts = new Map<RelationName, DataLoader<string, number>>();
+  /** How many related nodes each parent has (for `totalCount` on per-parent connections). */
+  function count(name: RelationName): DataLoader<string, number> {
+    let loader = counts.get(name);
+    if (!loader) {
+      const { pattern } = RELATIONS[name];
+      loader = new DataLoader(async (ids) => {
+        const rows = await executor.query({
+          cypher: `UNWIND $ids AS id MATCH (n:Entity {id: id}) CALL { WITH n MATCH ${pattern} RETURN count(DISTINCT m) AS c } RETURN id, c`,
+          params: { ids },
+        });
+        const byId = new Map(rows.map((r: Row) => [r.id as string, r.c as number]));
+        return ids.map((id) => byId.get(id) ?? 0);
+      });
+      counts.set(name, loader);
+    }
+    return loader;
+  }
+
+  /** The one related node, or null, for relations marked `one`. */
+  const single = (name: RelationName, id: string) => relation(name).load(id).then((items) => items[0] ?? null);
+
+  const projectByName = new DataLoader<string, Entity | null>(async (names) => {
+    const rows = await executor.query({
+      cypher: 'UNWIND $names AS name MATCH (p:Project {name: name}) RETURN p',
+      params: { names },
+    });
+    const byName = new Map(rows.map((r) => [r.p.name as string, r.p as Entity]));
+    return names.map((name) => byName.get(name) ?? null);
+  });
+
+  /** What each execution read, with the input name and the alias it came through. */
+  const readsOf = new DataLoader<string, Array<{ inputName: string; alias: string | null; node: Entity }>>(async (ids) => {
+    const rows = await executor.query({
+      cypher: `UNWIND $ids AS id
+MATCH (:Execution {id: id})-[r:READ]->(m)
+RETURN id, r.inputName AS inputName, r.alias AS alias, m AS node ORDER BY r.inputName, m.id`,
+      params: { ids },
+    });
+    const byId = new Map<string, Array<{ inputName: string; alias: string | null; node: Entity }>>();
+    for (const r of rows) {
+      nodeById.prime(r.node.id, r.node);
+      byId.set(r.id, [...(byId.get(r.id) ?? []), { inputName: r.inputName, alias: r.alias, node: r.node }]);
+    }
+    return ids.map((id) => byId.get(id) ?? []);
+  });
+
+  return { nodeById, relation, count, single, projectByName, readsOf };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

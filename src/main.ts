@@ -1,0 +1,70 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createDriver, waitForNeo4j } from './db/driver.js';
+import { Executor, type Query } from './db/executor.js';
+import { migrate } from './db/migrations.js';
+import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
+import { createApp } from './server.js';
+
+export interface RunningServer {
+  url: string;
+  neo4jUri: string;
+  close(): Promise<void>;
+}
+
+export const log = (msg: string, fields: Record<string, unknown> = {}) =>
+  console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg, ...fields }));
+
+/**
+ * config -> Neo4j (the local embedded one when NEO4J_URI is unset) -> migrations -> HTTP.
+ * `close` stops in the reverse order: HTTP (draining requests), driver, local Neo4j.
+ */
+export async function startServer(config: Config, options: { onQuery?: (q: Query) => void } = {}): Promise<RunningServer> {
+  let local: LocalNeo4j | undefined;
+  let uri = config.neo4j.uri;
+  if (!uri) {
+    log('NEO4J_URI is not set: starting the local Neo4j', { dataDir: config.dataDir, port: config.localNeo4jPort });
+    local = await startLocalNeo4j({ dataDir: config.dataDir, port: config.localNeo4jPort, log: (line) => log(line) });
+    uri = local.uri;
+  }
+  const driver = createDriver({ ...config.neo4j, uri });
+  try {
+    await waitForNeo4j(driver, config.neo4j.database);
+    let migrated = false;
+    await migrate(new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000 }));
+    migrated = true;
+
+    const httpServer = createServer();
+    const { app } = await createApp({
+      driver,
+      database: config.neo4j.database,
+      txTimeoutMs: config.txTimeoutMs,
+      bodyLimit: config.bodyLimit,
+      production: config.production,
+      isMigrated: () => migrated,
+      httpServer,
+      onQuery: options.onQuery,
+    });
+    httpServer.on('request', app);
+    await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
+    const { port } = httpServer.address() as AddressInfo;
+    const url = `http://localhost:${port}`;
+    log('Pedigree API ready', { graphql: `${url}/graphql`, neo4j: uri });
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      neo4jUri: uri,
+      close: () =>
+        (closing ??= (async () => {
+          await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+          await driver.close();
+          await local?.stop();
+        })()),
+    };
+  } catch (error) {
+    await driver.close();
+    await local?.stop();
+    throw error;
+  }
+}

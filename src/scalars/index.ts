@@ -1,0 +1,53 @@
+import { GraphQLError, GraphQLScalarType, Kind, print, ValueNode } from 'graphql';
+import { GraphQLBigInt, GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+import { parseDType, parsePath, parseStorageSize, parseUri, serializeStorageSize } from './validators.js';
+
+/**
+ * One validate function serves serialize, parseValue and parseLiteral; a rejection is a
+ * BAD_USER_INPUT error that names the value and what is allowed, pointing at the literal.
+ */
+function typedScalar<T>(name: string, description: string, validate: (v: unknown) => T, out: (v: T) => unknown = (v) => v) {
+  const check = (value: unknown, node?: ValueNode) => {
+    try {
+      return validate(value);
+    } catch (error) {
+      throw new GraphQLError((error as Error).message, {
+        nodes: node ? [node] : undefined,
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+  };
+  return new GraphQLScalarType({
+    name,
+    description,
+    serialize: (value) => out(check(value)),
+    parseValue: (value) => check(value),
+    parseLiteral: (node) => {
+      // Integer literals stay exact (bigint); validators that want strings reject them by value.
+      if (node.kind === Kind.INT) return check(BigInt(node.value), node);
+      if (node.kind === Kind.STRING) return check(node.value, node);
+      return check(print(node), node);
+    },
+  });
+}
+
+export const StorageSize = typedScalar(
+  'StorageSize',
+  'A size in bytes: a non-negative integer, exact past 2^53 (sent as a string of digits when it does not fit a JSON number).',
+  parseStorageSize,
+  serializeStorageSize,
+);
+export const Uri = typedScalar('Uri', 'An RFC 3986 URI with a scheme: s3://bucket/key, https://…, datum://<id>.', parseUri);
+export const DType = typedScalar('DType', 'A data type name: int64, float32, string, bool, datetime64[ns], …', parseDType);
+export const Path = typedScalar('Path', 'A normalised POSIX path without NUL or `..` segments, e.g. subdir/sub2/file.txt.', parsePath);
+
+export const scalarResolvers = {
+  DateTime: GraphQLDateTime,
+  JSON: GraphQLJSON,
+  JSONObject: GraphQLJSONObject,
+  BigInt: GraphQLBigInt,
+  StorageSize,
+  Uri,
+  DType,
+  Path,
+};

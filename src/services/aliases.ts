@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { Executor } from '../db/executor.js';
+import { NOW } from '../db/cypher/time.js';
+import { badInput, conflict, notFound } from '../domain/errors.js';
+import { checkName } from '../domain/uris.js';
+import { optionalText } from '../domain/validation.js';
+import type { Entity } from '../loaders/index.js';
+import type { Principal } from './principal.js';
+import { ensureProject } from './projects.js';
+
+export interface SetAliasInput {
+  project: string;
+  name: string;
+  datumId: string;
+  expectedDatumId?: string | null;
+  reason?: string | null;
+}
+
+/**
+ * Aliases are mutable, per-project pointers to immutable datums (`datum://model-prod`).
+ * Every move is kept as an AliasMove (who, when, from, to, why) in the same transaction.
+ */
+export class AliasService {
+  constructor(
+    private readonly executor: Executor,
+    private readonly principal: Principal,
+  ) {}
+
+  get(project: string, name: string): Promise<Entity | null> {
+    return this.executor
+      .query({ cypher: 'MATCH (n:Alias {project: $project, name: $name}) RETURN n', params: { project, name } })
+      .then((rows) => rows[0]?.n ?? null);
+  }
+
+  /**
+   * Points the alias at a datum of the same project, creating it if new. With
+   * `expectedDatumId` the move is compare-and-set: the alias node is locked first, then
+   * its target compared, so of concurrent moves from the same state exactly one wins.
+   */
+  set(input: SetAliasInput): Promise<Entity> {
+    checkName('name', input.name);
+    const reason = optionalText('reason', input.reason, 1024);
+    const id = randomUUID();
+    return this.executor.write(async (tx) => {
+      await ensureProject(tx, input.project);
+      const [datum] = await tx.run({ cypher: 'MATCH (d:Datum {id: $id}) RETURN d.project AS project', params: { id: input.datumId } });
+      if (!datum) throw notFound('Datum', input.datumId, { field: 'datumId' });
+      if (datum.project !== input.project) {
+        throw badInput(`datumId '${input.datumId}' is in project '${datum.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
+      }
+      const [locked] = await tx.run({
+        cypher: `MERGE (a:Entity:Alias {project: $project, name: $name})
+ON CREATE SET a.id = $id, a.protected = false, a.createdAt = ${NOW}
+SET a.revision = coalesce(a.revision, 0) + 1
+WITH a
+OPTIONAL MATCH (a)-[:POINTS_TO]->(old:Datum)
+RETURN old.id AS current`,
+        params: { project: input.project, name: input.name, id },
+      });
+      const current: string | null = locked.current;
+      if (input.expectedDatumId !== undefined && input.expectedDatumId !== null && input.expectedDatumId !== current) {
+        throw conflict(
+          `Alias '${input.name}' points to ${current ? `'${current}'` : 'nothing'}, not the expected '${input.expectedDatumId}'; read it again and retry`,
+          { field: 'expectedDatumId', current },
+        );
+      }
+      const [row] = await tx.run({
+        cypher: `MATCH (a:Alias {project: $project, name: $name})
+MATCH (d:Datum {id: $datumId})
+OPTIONAL MATCH (a)-[old:POINTS_TO]->(:Datum)
+DELETE old
+CREATE (a)-[:POINTS_TO]->(d)
+SET a.updatedAt = ${NOW}, a.updatedBy = $by
+CREATE (a)-[:MOVED]->(:AliasMove {at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
+RETURN a`,
+        params: { project: input.project, name: input.name, datumId: input.datumId, by: this.principal.name, from: current, reason },
+      });
+      return row.a as Entity;
+    });
+  }
+
+  delete(project: string, name: string): Promise<boolean> {
+    return this.executor.write(async (tx) => {
+      const rows = await tx.run({
+        cypher: 'MATCH (a:Alias {project: $project, name: $name}) OPTIONAL MATCH (a)-[:MOVED]->(m:AliasMove) DETACH DELETE a, m RETURN count(*) AS n',
+        params: { project, name },
+      });
+      if (!rows.length || rows[0].n === 0) throw notFound(`Alias in project '${project}'`, name);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import type { Executor } from '../db/executor.js';
+import { badInput, notFound } from '../domain/errors.js';
+import { parseRef } from '../domain/uris.js';
+import type { Entity, Loaders } from '../loaders/index.js';
+import { commonWhere, listPage, type CommonFilter } from './lists.js';
+
+export interface DatumFilter extends CommonFilter {
+  producer?: string | null;
+  pathPrefix?: string | null;
+}
+
+/** Finds a node by a key that is unique only within a project (aliases, version URIs). */
+export async function findInProject(executor: Executor, cypher: string, params: Record<string, unknown>, what: string, project?: string | null): Promise<Entity | null> {
+  const rows = await executor.query({ cypher, params: { ...params, project: project ?? null } });
+  if (rows.length > 1) {
+    const projects = rows.map((r) => r.project).join(', ');
+    throw badInput(`${what} exists in several projects (${projects}); pass project to choose one`, { field: 'project' });
+  }
+  return rows[0]?.n ?? null;
+}
+
+export class DatumService {
+  constructor(
+    private readonly executor: Executor,
+    private readonly loaders: Loaders,
+  ) {}
+
+  /** `datum(id)` or `datum(uri)`: `datum://<id>`, `datum://<alias>` (now), or an external URI. */
+  async find(args: { id?: string | null; uri?: string | null; project?: string | null }): Promise<Entity | null> {
+    if (!!args.id === !!args.uri) throw badInput('datum takes exactly one of id and uri', { field: 'id' });
+    if (args.id) return this.datumOrNull(await this.loaders.nodeById.load(args.id));
+    const ref = parseRef(args.uri!, 'uri');
+    switch (ref.kind) {
+      case 'datumId':
+        return this.datumOrNull(await this.loaders.nodeById.load(ref.id));
+      case 'alias':
+        return findInProject(
+          this.executor,
+          `MATCH (a:Alias {name: $name})-[:POINTS_TO]->(n:Datum)
+WHERE $project IS NULL OR a.project = $project
+RETURN n, a.project AS project`,
+          { name: ref.name },
+          `Alias 'datum://${ref.name}'`,
+          args.project,
+        );
+      case 'external':
+        return findInProject(
+          this.executor,
+          'MATCH (n:Datum {uri: $uri}) WHERE $project IS NULL OR n.project = $project RETURN n, n.project AS project',
+          { uri: ref.uri },
+          `Datum '${ref.uri}'`,
+          args.project,
+        );
+      default:
+        throw badInput(`uri must be a datum:// or external URI, got '${args.uri}'; use modelVersion or datasetVersion for versions`, { field: 'uri' });
+    }
+  }
+
+  async require(id: string): Promise<Entity> {
+    const datum = this.datumOrNull(await this.loaders.nodeById.load(id));
+    if (!datum) throw notFound('Datum', id);
+    return datum;
+  }
+
+  list(filter: DatumFilter | null | undefined, first?: number | null, after?: string | null) {
+    const where = commonWhere(filter);
+    if (filter?.producer) where.add('EXISTS { (n)-[:PRODUCED_BY]->(:Execution {id: $producer}) }', { producer: filter.producer });
+    if (filter?.pathPrefix) where.add('n.path STARTS WITH $pathPrefix', { pathPrefix: filter.pathPrefix });
+    return listPage(this.executor, 'Datum', where, first, after);
+  }
+
+  private datumOrNull(node: Entity | null): Entity | null {
+    return node?.labels.includes('Datum') ? node : null;
+  }
+}

@@ -1,0 +1,24 @@
+import type { Executor } from '../db/executor.js';
+import type { Loaders } from '../loaders/index.js';
+import { AliasService } from './aliases.js';
+import { DatumService } from './datums.js';
+import { ExecutionService } from './executions.js';
+import { LineageService } from './lineage.js';
+import type { Principal } from './principal.js';
+import { TagService } from './tags.js';
+import { DATASET, MODEL, VersionService } from './versions.js';
+
+/** The services of one request, sharing its executor, loaders and principal. */
+export function createServices(executor: Executor, loaders: Loaders, principal: Principal) {
+  return {
+    executions: new ExecutionService(executor, principal),
+    datums: new DatumService(executor, loaders),
+    tags: new TagService(executor),
+    aliases: new AliasService(executor, principal),
+    models: new VersionService(executor, principal, MODEL),
+    datasets: new VersionService(executor, principal, DATASET),
+    lineage: new LineageService(executor, loaders),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,82 @@
+import type { Executor, Query } from '../db/executor.js';
+import { int } from '../db/records.js';
+import { checkTags } from './tags.js';
+import type { Entity } from '../loaders/index.js';
+import { decodeCursor, isKeyset, keysetOf, pageSize, toConnection, type Connection } from './connection.js';
+import { parseDateTime } from '../scalars/validators.js';
+import { checked } from '../domain/validation.js';
+
+/** Filters every list shares (DatumFilter and ExecutionFilter). */
+export interface CommonFilter {
+  project?: string | null;
+  tagsAll?: string[] | null;
+  tagsAny?: string[] | null;
+  createdAfter?: string | Date | null;
+  createdBefore?: string | Date | null;
+}
+
+/** A WHERE clause built from fixed fragments; caller values only ever travel as parameters. */
+export class Where {
+  readonly conditions: string[] = [];
+  readonly params: Record<string, unknown> = {};
+
+  add(condition: string, params: Record<string, unknown> = {}): this {
+    this.conditions.push(condition);
+    Object.assign(this.params, params);
+    return this;
+  }
+
+  copy(): Where {
+    const where = new Where();
+    where.conditions.push(...this.conditions);
+    Object.assign(where.params, this.params);
+    return where;
+  }
+
+  toString() {
+    return this.conditions.length ? `WHERE ${this.conditions.join('\n  AND ')}` : '';
+  }
+}
+
+const iso = (field: string, v: string | Date) => checked(field, parseDateTime, v instanceof Date ? v.toISOString() : v);
+
+export function commonWhere(filter: CommonFilter | null | undefined): Where {
+  const where = new Where();
+  if (!filter) return where;
+  if (filter.project) where.add('n.project = $project', { project: filter.project });
+  if (filter.tagsAll?.length) {
+    where.add('all(tag IN $tagsAll WHERE EXISTS { (n)-[:TAGGED]->(:Tag {name: tag}) })', { tagsAll: checkTags(filter.tagsAll, 'filter.tagsAll') });
+  }
+  if (filter.tagsAny?.length) {
+    where.add('EXISTS { (n)-[:TAGGED]->(t:Tag) WHERE t.name IN $tagsAny }', { tagsAny: checkTags(filter.tagsAny, 'filter.tagsAny') });
+  }
+  if (filter.createdAfter) where.add('n.createdAt >= datetime($createdAfter)', { createdAfter: iso('filter.createdAfter', filter.createdAfter) });
+  if (filter.createdBefore) where.add('n.createdAt < datetime($createdBefore)', { createdBefore: iso('filter.createdBefore', filter.createdBefore) });
+  return where;
+}
+
+/**
+ * A newest-first page of `label` nodes matching `where`, with keyset pagination on
+ * (createdAt, id): stable under inserts, and each page is an index range, not a skip.
+ */
+export async function listPage(executor: Executor, label: 'Datum' | 'Execution', where: Where, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Entity>> {
+  const size = pageSize(first);
+  const cursor = decodeCursor(after, isKeyset);
+  const page = where.copy();
+  if (cursor) {
+    page.add('(n.createdAt < datetime($afterAt) OR (n.createdAt = datetime($afterAt) AND n.id < $afterId))', {
+      afterAt: cursor[0],
+      afterId: cursor[1],
+    });
+  }
+  const query: Query = {
+    cypher: `MATCH (n:${label})\n${page}\nRETURN n ORDER BY n.createdAt DESC, n.id DESC LIMIT $limit`,
+    params: { ...page.params, limit: int(size + 1) },
+  };
+  const rows = await executor.query(query);
+  const count = () =>
+    executor
+      .query({ cypher: `MATCH (n:${label})\n${where}\nRETURN count(n) AS c`, params: where.params })
+      .then((r) => r[0].c as number);
+  return toConnection(rows.map((r) => r.n as Entity), size, keysetOf, cursor !== undefined, count);
+}

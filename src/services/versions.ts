@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { Executor, Tx } from '../db/executor.js';
+import { NOW } from '../db/cypher/time.js';
+import { badInput, conflict, notFound } from '../domain/errors.js';
+import { checkName, datasetVersionUri, modelVersionUri, parseRef } from '../domain/uris.js';
+import { checkBatch } from '../domain/validation.js';
+import type { Entity } from '../loaders/index.js';
+import { findInProject } from './datums.js';
+import type { Principal } from './principal.js';
+import { ensureProject } from './projects.js';
+
+/**
+ * Models and datasets are the same shape: a named container with versions that contain
+ * datums. Models number their versions (model://fraud/3) and carry an approval status;
+ * datasets name theirs (dataset://big-data/processed).
+ */
+export interface VersionKind {
+  owner: 'Model' | 'Dataset';
+  version: 'ModelVersion' | 'DatasetVersion';
+  scheme: 'model' | 'dataset';
+}
+
+export const MODEL: VersionKind = { owner: 'Model', version: 'ModelVersion', scheme: 'model' };
+export const DATASET: VersionKind = { owner: 'Dataset', version: 'DatasetVersion', scheme: 'dataset' };
+
+export class VersionService {
+  constructor(
+    private readonly executor: Executor,
+    private readonly principal: Principal,
+    private readonly kind: VersionKind,
+  ) {}
+
+  getOwner(project: string, name: string): Promise<Entity | null> {
+    return this.executor
+      .query({ cypher: `MATCH (n:${this.kind.owner} {project: $project, name: $name}) RETURN n`, params: { project, name } })
+      .then((rows) => rows[0]?.n ?? null);
+  }
+
+  /** A version by `model://name/3` / `dataset://name/v2`; `project` is needed only where the URI exists in several. */
+  async findByUri(uri: string, project?: string | null): Promise<Entity | null> {
+    const ref = parseRef(uri, 'uri');
+    if (ref.kind !== 'modelVersion' && ref.kind !== 'datasetVersion') {
+      throw badInput(`uri must look like ${this.kind.scheme}://<name>/<version>, got '${uri}'`, { field: 'uri' });
+    }
+    if ((ref.kind === 'modelVersion') !== (this.kind.scheme === 'model')) return null;
+    return findInProject(
+      this.executor,
+      `MATCH (n:${this.kind.version} {uri: $uri}) WHERE $project IS NULL OR n.project = $project RETURN n, n.project AS project`,
+      { uri },
+      `${this.kind.version} '${uri}'`,
+      project,
+    );
+  }
+
+  /**
+   * A new version of a model (numbered next, under a lock on the model so concurrent
+   * creations never share a number) or of a dataset (named by the caller, once).
+   */
+  create(project: string, name: string, datumIds: string[], datasetVersion?: string | null): Promise<Entity> {
+    checkName(this.kind.scheme, name);
+    checkBatch('datumIds', datumIds, 0);
+    if (this.kind === DATASET) checkName('version', datasetVersion ?? '');
+    const ids = { owner: randomUUID(), version: randomUUID() };
+    return this.executor.write(async (tx) => {
+      await ensureProject(tx, project);
+      await this.requireDatums(tx, project, datumIds);
+      const [owner] = await tx.run({
+        cypher: `MERGE (o:Entity:${this.kind.owner} {project: $project, name: $name})
+ON CREATE SET o.id = $ownerId, o.createdAt = ${NOW}, o.versionCount = 0
+SET o.versionCount = o.versionCount + 1
+RETURN o.versionCount AS count`,
+        params: { project, name, ownerId: ids.owner },
+      });
+      const version = this.kind === MODEL ? owner.count : datasetVersion!;
+      const uri = this.kind === MODEL ? modelVersionUri(name, version) : datasetVersionUri(name, version);
+      const [exists] = await tx.run({ cypher: `MATCH (v:${this.kind.version} {project: $project, uri: $uri}) RETURN v.id AS id`, params: { project, uri } });
+      if (exists) throw conflict(`${uri} already exists in project '${project}'; versions are immutable, add datums with addToDatasetVersion or choose a new version name`, { field: 'version' });
+      const [row] = await tx.run({
+        cypher: `MATCH (o:${this.kind.owner} {project: $project, name: $name})
+CREATE (o)-[:HAS_VERSION]->(v:Entity:${this.kind.version} {id: $id, project: $project, name: $name, version: $version, uri: $uri,
+        createdAt: ${NOW}, createdBy: $by})
+SET v.status = CASE WHEN $isModel THEN 'PENDING' ELSE null END
+RETURN v`,
+        params: { project, name, id: ids.version, version, uri, by: this.principal.name, isModel: this.kind === MODEL },
+      });
+      await this.contain(tx, ids.version, datumIds);
+      return row.v as Entity;
+    });
+  }
+
+  /** Adds datums to an existing dataset version (a version grows while it is being assembled). */
+  addDatums(versionId: string, datumIds: string[]): Promise<Entity> {
+    checkBatch('datumIds', datumIds);
+    return this.executor.write(async (tx) => {
+      const [found] = await tx.run({ cypher: `MATCH (v:${this.kind.version} {id: $id}) RETURN v`, params: { id: versionId } });
+      if (!found) throw notFound(this.kind.version, versionId);
+      await this.requireDatums(tx, found.v.project, datumIds);
+      await this.contain(tx, versionId, datumIds);
+      return found.v as Entity;
+    });
+  }
+
+  private async contain(tx: Tx, versionId: string, datumIds: string[]): Promise<void> {
+    if (!datumIds.length) return;
+    await tx.run({
+      cypher: `MATCH (v:${this.kind.version} {id: $id}) UNWIND $datumIds AS datumId MATCH (d:Datum {id: datumId}) MERGE (v)-[:CONTAINS]->(d)`,
+      params: { id: versionId, datumIds },
+    });
+  }
+
+  /** Every datum must exist and belong to the version's project. */
+  private async requireDatums(tx: Tx, project: string, datumIds: string[]): Promise<void> {
+    if (!datumIds.length) return;
+    const rows = await tx.run({ cypher: 'UNWIND $ids AS id MATCH (d:Datum {id: id}) RETURN d.id AS id, d.project AS project', params: { ids: datumIds } });
+    const projectOf = new Map(rows.map((r) => [r.id as string, r.project as string]));
+    datumIds.forEach((id, i) => {
+      const p = projectOf.get(id);
+      if (!p) throw notFound('Datum', id, { field: `datumIds.${i}` });
+      if (p !== project) throw badInput(`datumIds.${i} '${id}' is in project '${p}', not '${project}'`, { field: `datumIds.${i}` });
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { loadConfig } from '../../src/config.js';
+import type { Query } from '../../src/db/executor.js';
+import { startServer, type RunningServer } from '../../src/main.js';
+import { createDriver } from '../../src/db/driver.js';
+
+export interface GqlResult<T = any> {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, any>; path?: unknown[]; locations?: unknown[] }>;
+}
+
+/**
+ * The real API over HTTP on an ephemeral port, against the run's Neo4j. `queries` lists
+ * every Cypher statement sent since the last `resetQueries()` (round-trip counting).
+ */
+export interface TestApi {
+  url: string;
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  /** Like gql, but fails the test on any error and returns the data. */
+  ok<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  post(body: string, headers?: Record<string, string>): Promise<Response>;
+  queries: Query[];
+  resetQueries(): void;
+  close(): Promise<void>;
+}
+
+export async function startApi(): Promise<TestApi> {
+  const queries: Query[] = [];
+  const server: RunningServer = await startServer(
+    { ...loadConfig(), port: 0 },
+    { onQuery: (q) => queries.push(q) },
+  );
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const gql = async (query: string, variables?: Record<string, unknown>) =>
+    (await post(JSON.stringify({ query, variables }))).json() as Promise<GqlResult>;
+  return {
+    url: server.url,
+    gql,
+    async ok(query, variables) {
+      const result = await gql(query, variables);
+      if (result.errors) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors, null, 2)}`);
+      return result.data;
+    },
+    post,
+    queries,
+    resetQueries: () => void queries.splice(0),
+    close: () => server.close(),
+  };
+}
+
+/** Deletes every node: tests share one database and each file starts from empty. */
+export async function resetDatabase(): Promise<void> {
+  await cypher('MATCH (n) DETACH DELETE n');
+}
+
+/** Runs Cypher directly, for assertions about what is (not) in the database. */
+export async function cypher(query: string, params: Record<string, unknown> = {}) {
+  const config = loadConfig();
+  const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
+  try {
+    return await driver.executeQuery(query, params, { database: config.neo4j.database });
+  } finally {
+    await driver.close();
+  }
+}
+
+/** The code of the first error, for compact assertions. */
+export const errorCode = (result: GqlResult) => result.errors?.[0]?.extensions?.code;
+
+export const sha = (seed: string) => Buffer.from(seed.padEnd(32, '.')).toString('hex').slice(0, 64).padEnd(64, '0');
