@@ -41,11 +41,35 @@ export const Uri = typedScalar('Uri', 'An RFC 3986 URI with a scheme: s3://bucke
 export const DType = typedScalar('DType', 'A data type name: int64, float32, string, bool, datetime64[ns], …', parseDType);
 export const Path = typedScalar('Path', 'A normalised POSIX path without NUL or `..` segments, e.g. subdir/sub2/file.txt.', parsePath);
 
+/** A borrowed scalar whose input rejections carry BAD_USER_INPUT like ours. */
+function withInputCode(scalar: GraphQLScalarType): GraphQLScalarType {
+  const config = scalar.toConfig();
+  const reject = (error: unknown, node?: ValueNode) =>
+    new GraphQLError(`${scalar.name}: ${(error as Error).message}`, { nodes: node ? [node] : undefined, extensions: { code: 'BAD_USER_INPUT' } });
+  return new GraphQLScalarType({
+    ...config,
+    parseValue: (value) => {
+      try {
+        return config.parseValue!(value);
+      } catch (error) {
+        throw reject(error);
+      }
+    },
+    parseLiteral: (node, variables) => {
+      try {
+        return config.parseLiteral!(node, variables);
+      } catch (error) {
+        throw reject(error, node);
+      }
+    },
+  });
+}
+
 export const scalarResolvers = {
-  DateTime: GraphQLDateTime,
-  JSON: GraphQLJSON,
-  JSONObject: GraphQLJSONObject,
-  BigInt: GraphQLBigInt,
+  DateTime: withInputCode(GraphQLDateTime),
+  JSON: withInputCode(GraphQLJSON),
+  JSONObject: withInputCode(GraphQLJSONObject),
+  BigInt: withInputCode(GraphQLBigInt),
   StorageSize,
   Uri,
   DType,
