@@ -36,7 +36,7 @@ async function allPages(filter: object, first: number) {
   let after: string | null = null;
   let pages = 0;
   for (;;) {
-    const { datums } = await api.ok(DATUMS, { filter, first, after });
+    const { datums }: { datums: any } = await api.ok(DATUMS, { filter, first, after });
     pages++;
     expect(datums.pageInfo.hasPreviousPage).toBe(after !== null);
     seen.push(...datums.edges.map((e: { node: { path: string } }) => e.node.path));
