@@ -87,3 +87,19 @@ function run(args: string[], env: Record<string, string> = {}, expectedCode = 0)
     child.once('exit', (code) => (code === expectedCode ? resolve(out) : reject(new Error(`exit ${code}: ${out}`))));
   });
 }
+
+describe('the README quickstart', () => {
+  it('runs as written against the API', async () => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(packageRoot, 'examples', 'quickstart.mjs')], { env: { ...process.env, PEDIGREE_URL: api.url, NODE_OPTIONS: '' } });
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.stderr.on('data', (d) => (text += d));
+      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(text))));
+    });
+    expect(out).toContain('Upstream of datum://model-prod:');
+    expect(out).toMatch(/1 {2}EXECUTION train/);
+    expect(out).toMatch(/2 {2}DATUM {5}raw\/events.csv {2}s3:\/\/demo-bucket\/raw\/events.csv/);
+    expect(out).toContain('4 edges');
+  });
+});
