@@ -44,5 +44,6 @@ const { lineage } = await gql(
   } }`,
 );
 console.log('Upstream of datum://model-prod:');
-for (const n of lineage.nodes) console.log(`  ${n.distance}  ${n.kind.padEnd(9)} ${n.node.name ?? n.node.path}  ${n.node.uri ?? ''}`);
+const nearestFirst = [...lineage.nodes].sort((a, b) => a.distance - b.distance || a.kind.localeCompare(b.kind));
+for (const n of nearestFirst) console.log(`  ${n.distance}  ${n.kind.padEnd(9)} ${n.node.name ?? n.node.path}  ${n.node.uri ?? ''}`);
 console.log(`${lineage.edges.length} edges`);

@@ -91,7 +91,7 @@ export async function createApp(deps: AppDeps) {
   app.get('/readyz', async (_req, res) => {
     const neo4j = await deps.driver
       .getServerInfo({ database: deps.database })
-      .then((info) => ({ ok: true, version: info.protocolVersion?.toString(), address: info.address }))
+      .then((info) => ({ ok: true, server: info.agent, bolt: info.protocolVersion?.toString(), address: info.address }))
       .catch((error: Error) => ({ ok: false, error: error.message.split('\n')[0] }));
     const ready = neo4j.ok && deps.isMigrated();
     res.status(ready ? 200 : 503).json({ ready, neo4j, migrated: deps.isMigrated() });

@@ -17,7 +17,7 @@ describe('HTTP surface', () => {
     expect(await (await fetch(`${api.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${api.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, migrated: true, neo4j: { ok: true } });
+    expect(await ready.json()).toMatchObject({ ready: true, migrated: true, neo4j: { ok: true, server: expect.stringMatching(/^Neo4j\/5\.26/) } });
   });
 
   it('answers an invalid JSON body with BAD_USER_INPUT, not a 500', async () => {
