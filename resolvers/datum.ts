@@ -1,4 +1,4 @@
-import { lineageFields, projectField, related, relatedOne } from './shared.js';
+import { lineageFields, metadataField, projectField, related, relatedOne } from './shared.js';
 
 export const Datum = {
   project: projectField,
@@ -11,5 +11,6 @@ export const Datum = {
   aliases: related('aliasesOf'),
   datasetVersions: related('datasetVersionsOf'),
   modelVersions: related('modelVersionsOf'),
+  metadata: metadataField,
   ...lineageFields,
 };

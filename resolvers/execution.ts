@@ -1,5 +1,5 @@
 import type { RequestContext } from '../src/context.js';
-import { lineageFields, projectField, related, relatedOne, type Parent } from './shared.js';
+import { lineageFields, metadataField, projectField, related, relatedOne, type Parent } from './shared.js';
 
 export const Execution = {
   project: projectField,
@@ -14,5 +14,6 @@ export const Execution = {
   datasetVersions: related('datasetVersionsOf'),
   modelVersions: related('modelVersionsOf'),
   tags: related('tagsOf'),
+  metadata: metadataField,
   ...lineageFields,
 };

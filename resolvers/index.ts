@@ -3,6 +3,7 @@ import { Alias } from './alias.js';
 import { Datum } from './datum.js';
 import { Execution } from './execution.js';
 import { LineageNode } from './lineage.js';
+import { MetadataEntry } from './metadata.js';
 import { Mutation } from './mutation.js';
 import { Node } from './node.js';
 import { Query } from './query.js';
@@ -23,4 +24,5 @@ export const resolvers = {
   Dataset,
   DatasetVersion,
   LineageNode,
+  MetadataEntry,
 };

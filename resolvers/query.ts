@@ -24,6 +24,7 @@ export const Query = {
   modelVersion: version((ctx) => ctx.services.models, 'ModelVersion'),
   dataset: (_: unknown, a: { project: string; name: string }, ctx: Ctx) => ctx.services.datasets.getOwner(a.project, a.name),
   datasetVersion: version((ctx) => ctx.services.datasets, 'DatasetVersion'),
+  compareExecutions: (_: unknown, a: { ids: string[]; keys?: string[] | null }, ctx: Ctx) => ctx.services.comparison.compare(a.ids, a.keys),
   lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH'; depth: number; limit: number }, ctx: Ctx) =>
     ctx.services.lineage.graph(a.id, a.direction, a.depth, a.limit),
 };

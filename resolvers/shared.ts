@@ -21,6 +21,10 @@ export const relatedPage = (name: RelationName) => (n: Parent, args: PageArgs, c
 const walk = (direction: Direction) => async (n: Parent, args: WalkArgs, ctx: RequestContext) =>
   (await ctx.services.lineage.walk(n.id, direction, args.depth, args.limit))?.nodes ?? [];
 
+/** `metadata(keys, history)` on every describable type. */
+export const metadataField = (n: Parent, args: { keys?: string[] | null; history: boolean }, ctx: RequestContext) =>
+  ctx.loaders.metadataOf(args.keys, args.history).load(n.id);
+
 /** upstream/downstream on every lineage node type. */
 export const lineageFields = { upstream: walk('UPSTREAM'), downstream: walk('DOWNSTREAM') };
 

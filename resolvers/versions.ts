@@ -1,11 +1,12 @@
 import type { RequestContext } from '../src/context.js';
-import { lineageFields, projectField, related, relatedOne, relatedPage, type Parent } from './shared.js';
+import { lineageFields, metadataField, projectField, related, relatedOne, relatedPage, type Parent } from './shared.js';
 
 const versionFields = {
   project: projectField,
   datums: relatedPage('datumsOfVersion'),
   consumers: related('consumersOf'),
   tags: related('tagsOf'),
+  metadata: metadataField,
   ...lineageFields,
 };
 

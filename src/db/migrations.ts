@@ -9,7 +9,7 @@ import type { Executor } from './executor.js';
  * `project` (a property with indexes rather than an IN_PROJECT edge: filtering and
  * isolation become an index predicate instead of an extra expand per row).
  */
-const LABELS = ['Project', 'Execution', 'Datum', 'Alias', 'Tag', 'Model', 'ModelVersion', 'Dataset', 'DatasetVersion'];
+const LABELS = ['Project', 'Execution', 'Datum', 'Alias', 'Tag', 'Model', 'ModelVersion', 'Dataset', 'DatasetVersion', 'MetadataEntry'];
 
 export const MIGRATIONS: string[] = [
   'CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE',
@@ -31,6 +31,11 @@ export const MIGRATIONS: string[] = [
   'CREATE INDEX datum_project_path IF NOT EXISTS FOR (n:Datum) ON (n.project, n.path)',
   'CREATE INDEX datum_sha256 IF NOT EXISTS FOR (n:Datum) ON (n.sha256)',
   'CREATE INDEX execution_name IF NOT EXISTS FOR (n:Execution) ON (n.project, n.name)',
+  // Predicates on the current value of a metadata key (see src/metadata/store.ts).
+  'CREATE INDEX current_key IF NOT EXISTS FOR (n:Current) ON (n.key)',
+  'CREATE INDEX current_num IF NOT EXISTS FOR (n:Current) ON (n.key, n.num)',
+  'CREATE INDEX current_str IF NOT EXISTS FOR (n:Current) ON (n.key, n.str)',
+  'CREATE INDEX current_bool IF NOT EXISTS FOR (n:Current) ON (n.key, n.bool)',
 ];
 
 function snake(label: string) {

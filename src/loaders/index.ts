@@ -100,7 +100,33 @@ RETURN id, r.inputName AS inputName, r.alias AS alias, m AS node ORDER BY r.inpu
     return ids.map((id) => byId.get(id) ?? []);
   });
 
-  return { nodeById, relation, count, single, projectByName, readsOf };
+  const metadata = new Map<string, DataLoader<string, Entity[]>>();
+  /**
+   * Metadata entries of each node: the current value per key, or with `history` every
+   * entry, newest first; `keys` narrows to those keys.
+   */
+  function metadataOf(keys: string[] | null | undefined, history: boolean): DataLoader<string, Entity[]> {
+    const key = JSON.stringify([keys ?? null, history]);
+    let loader = metadata.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const rows = await executor.query({
+          cypher: `UNWIND $ids AS id
+MATCH (:Entity {id: id})<-[:DESCRIBES]-(m:MetadataEntry)
+WHERE ($history OR m:Current) AND ($keys IS NULL OR m.key IN $keys)
+RETURN id, m ORDER BY coalesce(m.group, ''), m.key, m.loggedAt DESC, m.id`,
+          params: { ids, keys: keys ?? null, history },
+        });
+        const byId = new Map<string, Entity[]>();
+        for (const r of rows) byId.set(r.id, [...(byId.get(r.id) ?? []), r.m]);
+        return ids.map((id) => byId.get(id) ?? []);
+      });
+      metadata.set(key, loader);
+    }
+    return loader;
+  }
+
+  return { nodeById, relation, count, single, projectByName, readsOf, metadataOf };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -37,6 +37,10 @@ export const RELATIONS = {
   ownerOfVersion: { pattern: '(n)<-[:HAS_VERSION]-(m)', order: 'm.id', one: true },
   versionsOf: { pattern: '(n)-[:HAS_VERSION]->(m)', order: newestFirst },
   datumsOfVersion: { pattern: '(n)-[:CONTAINS]->(m:Datum)', order: 'm.path, m.id' },
+  /** The execution that logged a metadata entry, the entry it replaced, and what it describes. */
+  loggedIn: { pattern: '(n)-[:LOGGED_IN]->(m:Execution)', order: 'm.id', one: true },
+  supersedes: { pattern: '(n)-[:SUPERSEDES]->(m:MetadataEntry)', order: 'm.id', one: true },
+  describes: { pattern: '(n)-[:DESCRIBES]->(m)', order: 'm.id', one: true },
 } satisfies Record<string, Relation>;
 
 export type RelationName = keyof typeof RELATIONS;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor } from '../db/executor.js';
+import type { Executor, Tx } from '../db/executor.js';
 import { NOW } from '../db/cypher/time.js';
 import { badInput, conflict, notFound } from '../domain/errors.js';
 import { checkName } from '../domain/uris.js';
@@ -34,48 +34,14 @@ export class AliasService {
 
   /**
    * Points the alias at a datum of the same project, creating it if new. With
-   * `expectedDatumId` the move is compare-and-set: the alias node is locked first, then
-   * its target compared, so of concurrent moves from the same state exactly one wins.
+   * `expectedDatumId` the move is compare-and-set (see `moveAlias`).
    */
   set(input: SetAliasInput): Promise<Entity> {
     checkName('name', input.name);
     const reason = optionalText('reason', input.reason, 1024);
-    const id = randomUUID();
     return this.executor.write(async (tx) => {
       await ensureProject(tx, input.project);
-      const [datum] = await tx.run({ cypher: 'MATCH (d:Datum {id: $id}) RETURN d.project AS project', params: { id: input.datumId } });
-      if (!datum) throw notFound('Datum', input.datumId, { field: 'datumId' });
-      if (datum.project !== input.project) {
-        throw badInput(`datumId '${input.datumId}' is in project '${datum.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
-      }
-      const [locked] = await tx.run({
-        cypher: `MERGE (a:Entity:Alias {project: $project, name: $name})
-ON CREATE SET a.id = $id, a.protected = false, a.createdAt = ${NOW}
-SET a.revision = coalesce(a.revision, 0) + 1
-WITH a
-OPTIONAL MATCH (a)-[:POINTS_TO]->(old:Datum)
-RETURN old.id AS current`,
-        params: { project: input.project, name: input.name, id },
-      });
-      const current: string | null = locked.current;
-      if (input.expectedDatumId !== undefined && input.expectedDatumId !== null && input.expectedDatumId !== current) {
-        throw conflict(
-          `Alias '${input.name}' points to ${current ? `'${current}'` : 'nothing'}, not the expected '${input.expectedDatumId}'; read it again and retry`,
-          { field: 'expectedDatumId', current },
-        );
-      }
-      const [row] = await tx.run({
-        cypher: `MATCH (a:Alias {project: $project, name: $name})
-MATCH (d:Datum {id: $datumId})
-OPTIONAL MATCH (a)-[old:POINTS_TO]->(:Datum)
-DELETE old
-CREATE (a)-[:POINTS_TO]->(d)
-SET a.updatedAt = ${NOW}, a.updatedBy = $by
-CREATE (a)-[:MOVED]->(:AliasMove {at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
-RETURN a`,
-        params: { project: input.project, name: input.name, datumId: input.datumId, by: this.principal.name, from: current, reason },
-      });
-      return row.a as Entity;
+      return moveAlias(tx, { ...input, reason }, this.principal);
     });
   }
 
@@ -89,4 +55,45 @@ RETURN a`,
       return true;
     });
   }
+}
+
+/**
+ * Moves an alias inside the caller's transaction. The alias node is locked before its
+ * target is read, so of concurrent compare-and-set moves from the same state exactly
+ * one wins; the move is kept as an AliasMove (who, when, from, to, why).
+ */
+export async function moveAlias(tx: Tx, input: SetAliasInput, principal: Principal): Promise<Entity> {
+  const [datum] = await tx.run({ cypher: 'MATCH (d:Datum {id: $id}) RETURN d.project AS project', params: { id: input.datumId } });
+  if (!datum) throw notFound('Datum', input.datumId, { field: 'datumId' });
+  if (datum.project !== input.project) {
+    throw badInput(`datumId '${input.datumId}' is in project '${datum.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
+  }
+  const [locked] = await tx.run({
+    cypher: `MERGE (a:Entity:Alias {project: $project, name: $name})
+ON CREATE SET a.id = $id, a.protected = false, a.createdAt = ${NOW}
+SET a.revision = coalesce(a.revision, 0) + 1
+WITH a
+OPTIONAL MATCH (a)-[:POINTS_TO]->(old:Datum)
+RETURN old.id AS current`,
+    params: { project: input.project, name: input.name, id: randomUUID() },
+  });
+  const current: string | null = locked.current;
+  if (input.expectedDatumId !== undefined && input.expectedDatumId !== null && input.expectedDatumId !== current) {
+    throw conflict(
+      `Alias '${input.name}' points to ${current ? `'${current}'` : 'nothing'}, not the expected '${input.expectedDatumId}'; read it again and retry`,
+      { field: 'expectedDatumId', current },
+    );
+  }
+  const [row] = await tx.run({
+    cypher: `MATCH (a:Alias {project: $project, name: $name})
+MATCH (d:Datum {id: $datumId})
+OPTIONAL MATCH (a)-[old:POINTS_TO]->(:Datum)
+DELETE old
+CREATE (a)-[:POINTS_TO]->(d)
+SET a.updatedAt = ${NOW}, a.updatedBy = $by
+CREATE (a)-[:MOVED]->(:AliasMove {at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
+RETURN a`,
+    params: { project: input.project, name: input.name, datumId: input.datumId, by: principal.name, from: current, reason: input.reason ?? null },
+  });
+  return row.a as Entity;
 }

@@ -12,6 +12,8 @@ import { ensureProject, lockNode } from './projects.js';
 import { addTagsQuery, checkTags } from './tags.js';
 import type { Principal } from './principal.js';
 import { resolveInputRefs, type InputRef } from './refs.js';
+import { parseMetadata } from '../metadata/rules.js';
+import { writeEntriesQuery } from '../metadata/store.js';
 
 export const EXECUTION_KINDS = ['STEP', 'PIPELINE', 'NOTEBOOK', 'ADHOC', 'DEPLOYMENT'] as const;
 export const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED'] as const;
@@ -49,6 +51,22 @@ export interface ExecutionFilter extends CommonFilter {
   kind?: string[] | null;
   name?: string | null;
   parent?: string | null;
+}
+
+/**
+ * The system record every execution gets without asking (group `system`, source SYSTEM):
+ * host, image, hardware, commit, repository and attempt at creation, startedAt when it
+ * starts, endedAt and duration (seconds) when it ends.
+ */
+async function recordSystemMetadata(tx: Tx, executionId: string, fields: Record<string, unknown>, principal: Principal) {
+  const system: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null || value === undefined) continue;
+    system[key] = key === 'startedAt' || key === 'endedAt' ? { $type: 'DateTime', value } : value;
+  }
+  const { values, problems } = parseMetadata({ system });
+  if (problems.length) throw new Error(`system metadata rejected: ${JSON.stringify(problems)}`);
+  if (values.length) await tx.run(writeEntriesQuery([{ target: executionId, values, execution: null, source: 'SYSTEM' }], principal.name));
 }
 
 export class ExecutionService {
@@ -96,6 +114,7 @@ RETURN e`,
         params: { id, project: input.project, props, parentId: input.parentId ?? null },
       });
       if (tags.length) await tx.run(addTagsQuery([id], tags));
+      await recordSystemMetadata(tx, id, { host: props.host, image: props.image, hardware: props.hardware, commit: props.commit, repository: props.repository, attempt: input.attempt ?? 1 }, this.principal);
       return row.e as Entity;
     });
   }
@@ -121,7 +140,14 @@ RETURN e`,
         cypher: `MATCH (e:Execution {id: $id}) SET e.status = $to, ${set} RETURN e`,
         params: { id, to },
       });
-      return row.e as Entity;
+      const e = row.e as Entity;
+      if (current.status !== to) {
+        const times = to === 'RUNNING'
+          ? { startedAt: e.startedAt }
+          : { endedAt: e.endedAt, duration: e.startedAt ? (Date.parse(e.endedAt) - Date.parse(e.startedAt)) / 1000 : null };
+        await recordSystemMetadata(tx, id, times, this.principal);
+      }
+      return e;
     });
   }
 

@@ -4,6 +4,8 @@ import { AliasService } from './aliases.js';
 import { DatumService } from './datums.js';
 import { ExecutionService } from './executions.js';
 import { LineageService } from './lineage.js';
+import { MetadataService } from './metadata.js';
+import { ComparisonService } from './comparison.js';
 import type { Principal } from './principal.js';
 import { TagService } from './tags.js';
 import { DATASET, MODEL, VersionService } from './versions.js';
@@ -18,6 +20,8 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     models: new VersionService(executor, principal, MODEL),
     datasets: new VersionService(executor, principal, DATASET),
     lineage: new LineageService(executor, loaders),
+    metadata: new MetadataService(executor, principal),
+    comparison: new ComparisonService(loaders),
   };
 }
 

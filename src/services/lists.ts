@@ -5,6 +5,7 @@ import type { Entity } from '../loaders/index.js';
 import { decodeCursor, isKeyset, keysetOf, pageSize, toConnection, type Connection } from './connection.js';
 import { parseDateTime } from '../scalars/validators.js';
 import { checked } from '../domain/validation.js';
+import { addMetadataPredicates, type MetadataPredicate } from './predicates.js';
 
 /** Filters every list shares (DatumFilter and ExecutionFilter). */
 export interface CommonFilter {
@@ -13,12 +14,15 @@ export interface CommonFilter {
   tagsAny?: string[] | null;
   createdAfter?: string | Date | null;
   createdBefore?: string | Date | null;
+  metadata?: MetadataPredicate[] | null;
 }
 
 /** A WHERE clause built from fixed fragments; caller values only ever travel as parameters. */
 export class Where {
   readonly conditions: string[] = [];
   readonly params: Record<string, unknown> = {};
+  /** A MATCH that binds `n` from an index other than the label's (metadata predicates). */
+  start: string | null = null;
 
   add(condition: string, params: Record<string, unknown> = {}): this {
     this.conditions.push(condition);
@@ -30,7 +34,12 @@ export class Where {
     const where = new Where();
     where.conditions.push(...this.conditions);
     Object.assign(where.params, this.params);
+    where.start = this.start;
     return where;
+  }
+
+  match(label: string): string {
+    return this.start ? `${this.start}\nMATCH (m0)-[:DESCRIBES]->(n:${label})` : `MATCH (n:${label})`;
   }
 
   toString() {
@@ -43,6 +52,7 @@ const iso = (field: string, v: string | Date) => checked(field, parseDateTime, v
 export function commonWhere(filter: CommonFilter | null | undefined): Where {
   const where = new Where();
   if (!filter) return where;
+  if (filter.metadata?.length) addMetadataPredicates(where, filter.metadata);
   if (filter.project) where.add('n.project = $project', { project: filter.project });
   if (filter.tagsAll?.length) {
     where.add('all(tag IN $tagsAll WHERE EXISTS { (n)-[:TAGGED]->(:Tag {name: tag}) })', { tagsAll: checkTags(filter.tagsAll, 'filter.tagsAll') });
@@ -70,13 +80,13 @@ export async function listPage(executor: Executor, label: 'Datum' | 'Execution',
     });
   }
   const query: Query = {
-    cypher: `MATCH (n:${label})\n${page}\nRETURN n ORDER BY n.createdAt DESC, n.id DESC LIMIT $limit`,
+    cypher: `${page.match(label)}\n${page}\nRETURN n ORDER BY n.createdAt DESC, n.id DESC LIMIT $limit`,
     params: { ...page.params, limit: int(size + 1) },
   };
   const rows = await executor.query(query);
   const count = () =>
     executor
-      .query({ cypher: `MATCH (n:${label})\n${where}\nRETURN count(n) AS c`, params: where.params })
+      .query({ cypher: `${where.match(label)}\n${where}\nRETURN count(n) AS c`, params: where.params })
       .then((r) => r[0].c as number);
   return toConnection(rows.map((r) => r.n as Entity), size, keysetOf, cursor !== undefined, count);
 }
