@@ -1,5 +1,5 @@
 import { scalarResolvers } from '../src/scalars/index.js';
-import { Alias } from './alias.js';
+import { Alias, AliasMove } from './alias.js';
 import { Datum } from './datum.js';
 import { Execution } from './execution.js';
 import { LineageNode } from './lineage.js';
@@ -18,6 +18,7 @@ export const resolvers = {
   Datum,
   Execution,
   Alias,
+  AliasMove,
   Tag,
   Model,
   ModelVersion,

@@ -15,7 +15,7 @@ const version = (pick: (ctx: Ctx) => VersionService, label: string) => (_: unkno
 export const Query = {
   node: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.nodeById.load(a.id),
   project: (_: unknown, a: { name: string }, ctx: Ctx) => ctx.loaders.projectByName.load(a.name),
-  datum: (_: unknown, a: { id?: string; uri?: string; project?: string }, ctx: Ctx) => ctx.services.datums.find(a),
+  datum: (_: unknown, a: { id?: string; uri?: string; project?: string; asOf?: string }, ctx: Ctx) => ctx.services.datums.find(a),
   datums: (_: unknown, a: ListArgs<DatumFilter>, ctx: Ctx) => ctx.services.datums.list(a.filter, a.first, a.after),
   execution: (_: unknown, a: { id: string }, ctx: Ctx) => byId(ctx, a.id, 'Execution'),
   executions: (_: unknown, a: ListArgs<ExecutionFilter>, ctx: Ctx) => ctx.services.executions.list(a.filter, a.first, a.after),

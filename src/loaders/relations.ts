@@ -28,6 +28,8 @@ export const RELATIONS = {
   tagsOf: { pattern: '(n)-[:TAGGED]->(m:Tag)', order: 'm.name' },
   aliasesOf: { pattern: '(n)<-[:POINTS_TO]-(m:Alias)', order: 'm.name' },
   aliasTarget: { pattern: '(n)-[:POINTS_TO]->(m:Datum)', order: 'm.id', one: true },
+  /** Moves of an alias, newest first. */
+  aliasMoves: { pattern: '(n)-[:MOVED]->(m:AliasMove)', order: 'm.seq DESC' },
   parentOf: { pattern: '(n)-[:PART_OF]->(m:Execution)', order: 'm.id', one: true },
   stepsOf: { pattern: '(n)<-[:PART_OF]-(m:Execution)', order: oldestFirst },
   /** Versions that contain a datum, or that an execution read. */

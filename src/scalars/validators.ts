@@ -73,6 +73,7 @@ export function parsePath(value: unknown): string {
 
 /** An ISO 8601 date-time with a zone, returned in canonical UTC form. */
 export function parseDateTime(value: unknown): string {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
     throw new TypeError(`DateTime must be an ISO 8601 date-time with a zone, such as 2024-05-01T12:00:00Z, got ${show(value)}`);
   }

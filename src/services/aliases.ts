@@ -45,6 +45,29 @@ export class AliasService {
     });
   }
 
+  /** Where the alias pointed at `asOf`: the target of the last move at or before it. */
+  targetAsOf(aliasId: string, asOf: string): Promise<string | null> {
+    return this.executor
+      .query({
+        cypher: `MATCH (:Alias {id: $id})-[:MOVED]->(m:AliasMove) WHERE m.at <= datetime($asOf)
+RETURN m.to AS target ORDER BY m.seq DESC LIMIT 1`,
+        params: { id: aliasId, asOf },
+      })
+      .then((rows) => rows[0]?.target ?? null);
+  }
+
+  /** Executions that read through the alias, optionally only while it pointed at one datum. */
+  consumers(alias: Entity, pointingAt?: string | null): Promise<Entity[]> {
+    return this.executor
+      .query({
+        cypher: `MATCH (e:Execution)-[r:READ {alias: $name}]->(d:Datum {project: $project})
+WHERE $pointingAt IS NULL OR d.id = $pointingAt
+RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
+        params: { name: alias.name, project: alias.project, pointingAt: pointingAt ?? null },
+      })
+      .then((rows) => rows.map((r) => r.e as Entity));
+  }
+
   delete(project: string, name: string): Promise<boolean> {
     return this.executor.write(async (tx) => {
       const rows = await tx.run({
@@ -91,9 +114,9 @@ OPTIONAL MATCH (a)-[old:POINTS_TO]->(:Datum)
 DELETE old
 CREATE (a)-[:POINTS_TO]->(d)
 SET a.updatedAt = ${NOW}, a.updatedBy = $by
-CREATE (a)-[:MOVED]->(:AliasMove {at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
+CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, seq: a.revision, at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
 RETURN a`,
-    params: { project: input.project, name: input.name, datumId: input.datumId, by: principal.name, from: current, reason: input.reason ?? null },
+    params: { project: input.project, name: input.name, datumId: input.datumId, by: principal.name, from: current, reason: input.reason ?? null, moveId: randomUUID() },
   });
   return row.a as Entity;
 }

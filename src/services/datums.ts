@@ -3,6 +3,9 @@ import { badInput, notFound } from '../domain/errors.js';
 import { parseRef } from '../domain/uris.js';
 import type { Entity, Loaders } from '../loaders/index.js';
 import { commonWhere, listPage, type CommonFilter } from './lists.js';
+import type { AliasService } from './aliases.js';
+import { checked } from '../domain/validation.js';
+import { parseDateTime } from '../scalars/validators.js';
 
 export interface DatumFilter extends CommonFilter {
   producer?: string | null;
@@ -23,26 +26,31 @@ export class DatumService {
   constructor(
     private readonly executor: Executor,
     private readonly loaders: Loaders,
+    private readonly aliases: AliasService,
   ) {}
 
   /** `datum(id)` or `datum(uri)`: `datum://<id>`, `datum://<alias>` (now), or an external URI. */
-  async find(args: { id?: string | null; uri?: string | null; project?: string | null }): Promise<Entity | null> {
+  async find(args: { id?: string | null; uri?: string | null; project?: string | null; asOf?: string | null }): Promise<Entity | null> {
     if (!!args.id === !!args.uri) throw badInput('datum takes exactly one of id and uri', { field: 'id' });
+    if (args.asOf && !args.uri?.toLowerCase().startsWith('datum://')) throw badInput('asOf applies to datum://<alias> URIs', { field: 'asOf' });
     if (args.id) return this.datumOrNull(await this.loaders.nodeById.load(args.id));
     const ref = parseRef(args.uri!, 'uri');
     switch (ref.kind) {
       case 'datumId':
         return this.datumOrNull(await this.loaders.nodeById.load(ref.id));
-      case 'alias':
-        return findInProject(
+      case 'alias': {
+        // as of a time, the alias's move history decides; now, its current target
+        const alias = await findInProject(
           this.executor,
-          `MATCH (a:Alias {name: $name})-[:POINTS_TO]->(n:Datum)
-WHERE $project IS NULL OR a.project = $project
-RETURN n, a.project AS project`,
+          `MATCH (n:Alias {name: $name}) WHERE $project IS NULL OR n.project = $project RETURN n, n.project AS project`,
           { name: ref.name },
           `Alias 'datum://${ref.name}'`,
           args.project,
         );
+        if (!alias) return null;
+        const target = args.asOf ? await this.aliases.targetAsOf(alias.id, checked('asOf', parseDateTime, args.asOf)) : await this.loaders.single('aliasTarget', alias.id).then((d) => d?.id ?? null);
+        return target ? this.datumOrNull(await this.loaders.nodeById.load(target)) : null;
+      }
       case 'external':
         return findInProject(
           this.executor,

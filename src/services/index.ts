@@ -12,11 +12,12 @@ import { DATASET, MODEL, VersionService } from './versions.js';
 
 /** The services of one request, sharing its executor, loaders and principal. */
 export function createServices(executor: Executor, loaders: Loaders, principal: Principal) {
+  const aliases = new AliasService(executor, principal);
   return {
     executions: new ExecutionService(executor, principal),
-    datums: new DatumService(executor, loaders),
+    datums: new DatumService(executor, loaders, aliases),
     tags: new TagService(executor),
-    aliases: new AliasService(executor, principal),
+    aliases,
     models: new VersionService(executor, principal, MODEL),
     datasets: new VersionService(executor, principal, DATASET),
     lineage: new LineageService(executor, loaders),

@@ -47,7 +47,7 @@ export class Where {
   }
 }
 
-const iso = (field: string, v: string | Date) => checked(field, parseDateTime, v instanceof Date ? v.toISOString() : v);
+const iso = (field: string, v: string | Date) => checked(field, parseDateTime, v);
 
 export function commonWhere(filter: CommonFilter | null | undefined): Where {
   const where = new Where();
