@@ -2,6 +2,7 @@ import type { RequestContext } from '../src/context.js';
 import type { SetAliasInput } from '../src/services/aliases.js';
 import type { CreateExecutionInput, OutputInput } from '../src/services/executions.js';
 import type { InputRef } from '../src/services/refs.js';
+import type { IngestArgs } from '../src/services/ingest.js';
 
 type Ctx = RequestContext;
 type Targets = { targets: string[]; tags: string[] };
@@ -31,5 +32,6 @@ export const Mutation = {
     ctx.services.metadata.applyToDatums(a.items, 'items'),
   applyMetadataAll: (_: unknown, a: { datumIds: string[]; properties: object }, ctx: Ctx) =>
     ctx.services.metadata.applyToDatums(a.datumIds.map((datumId) => ({ datumId, properties: a.properties })), 'datumIds'),
+  ingestOutputs: (_: unknown, a: IngestArgs, ctx: Ctx) => ctx.services.ingest.ingest(a),
   addToDatasetVersion: (_: unknown, a: { id: string; datumIds: string[] }, ctx: Ctx) => ctx.services.datasets.addDatums(a.id, a.datumIds),
 };

@@ -20,6 +20,8 @@ export interface EntryRow {
   /** The execution that logged the values, when there is one. */
   execution: string | null;
   source: MetadataSource;
+  /** Leave out values equal to the current one (re-ingesting a folder changes nothing). */
+  skipUnchanged?: boolean;
 }
 
 const json = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
@@ -34,6 +36,7 @@ export function writeEntriesQuery(rows: EntryRow[], by: string): Query {
     target: row.target,
     execution: row.execution,
     source: row.source,
+    skipUnchanged: row.skipUnchanged ?? false,
     key: v.key,
     group: v.group,
     type: v.type,
@@ -46,6 +49,7 @@ export function writeEntriesQuery(rows: EntryRow[], by: string): Query {
     cypher: `UNWIND $entries AS e
 MATCH (n:Entity {id: e.target})
 OPTIONAL MATCH (n)<-[:DESCRIBES]-(old:Current {key: e.key})
+WITH n, e, old WHERE NOT (e.skipUnchanged AND old IS NOT NULL AND old.type = e.type AND old.value = e.value AND coalesce(old.group, '') = coalesce(e.group, ''))
 CREATE (m:Entity:MetadataEntry:Current {id: e.id, project: n.project, key: e.key, group: e.group, type: e.type, value: e.value,
         num: e.num, str: e.str, bool: e.bool, loggedAt: ${NOW}, loggedBy: $by, source: e.source})
 CREATE (m)-[:DESCRIBES]->(n)

@@ -107,6 +107,11 @@ RETURN old.id AS current`,
       { field: 'expectedDatumId', current },
     );
   }
+  if (current === input.datumId) {
+    // already there: nothing moves, so nothing is added to the history
+    const [same] = await tx.run({ cypher: 'MATCH (a:Alias {project: $project, name: $name}) RETURN a', params: { project: input.project, name: input.name } });
+    return same.a as Entity;
+  }
   const [row] = await tx.run({
     cypher: `MATCH (a:Alias {project: $project, name: $name})
 MATCH (d:Datum {id: $datumId})

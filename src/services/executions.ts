@@ -155,7 +155,7 @@ RETURN e`,
   recordInputs(executionId: string, inputs: InputRef[]): Promise<Entity[]> {
     checkBatch('inputs', inputs);
     return this.executor.write(async (tx) => {
-      const execution = await this.requireExecution(tx, executionId);
+      const execution = await requireExecution(tx, executionId);
       const resolved = await resolveInputRefs(tx, execution.project, inputs, 'inputs');
       if (resolved.some((r) => r.node.id === executionId)) throw badInput('An execution cannot read itself', { field: 'inputs' });
       await tx.run({
@@ -178,72 +178,10 @@ ON CREATE SET r.alias = x.alias`,
    */
   recordOutputs(executionId: string, outputs: OutputInput[]): Promise<Entity[]> {
     checkBatch('outputs', outputs);
-    const rows = outputs.map((o, i) => ({
-      i,
-      id: randomUUID(),
-      path: checked(`outputs.${i}.path`, parsePath, o.path),
-      size: int(checkSize(`outputs.${i}.size`, o.size)),
-      sha256: checkSha256(`outputs.${i}.sha256`, o.sha256),
-      uri: o.uri ? checked(`outputs.${i}.uri`, parseUri, o.uri) : null,
-      contentType: optionalText(`outputs.${i}.contentType`, o.contentType, 256),
-    }));
-    for (const row of rows) {
-      if (row.uri?.toLowerCase().startsWith('datum://')) {
-        throw badInput(`outputs.${row.i}.uri: datum:// URIs are assigned by Pedigree; give an external URI (s3://, gs://, https://) or none`, { field: `outputs.${row.i}.uri` });
-      }
-    }
+    const rows = checkOutputs(outputs, 'outputs');
     return this.executor.write(async (tx) => {
-      await this.requireExecution(tx, executionId);
-      // The same file listed twice in one call is one datum.
-      const storedKey = (r: { path: string; sha256: string }) => `${r.path}\0${r.sha256}`;
-      const stored = [...new Map(rows.filter((r) => !r.uri).map((r) => [storedKey(r), r])).values()];
-      const external = rows.filter((r) => r.uri);
-      const found = new Map<string, Entity>();
-      if (stored.length) {
-        const created = await tx.run({
-          cypher: `MATCH (e:Execution {id: $executionId})
-UNWIND $outputs AS o
-OPTIONAL MATCH (x:Datum {project: e.project, path: o.path})
-  WHERE x.sha256 = o.sha256 AND (x)-[:PRODUCED_BY]->(e)
-WITH e, o, head(collect(x)) AS x
-FOREACH (_ IN CASE WHEN x IS NULL THEN [1] ELSE [] END |
-  CREATE (d:Entity:Datum {id: o.id, project: e.project, uri: 'datum://' + o.id, path: o.path, size: o.size,
-                          sha256: o.sha256, contentType: o.contentType, external: false, createdAt: ${NOW}})
-  CREATE (d)-[:PRODUCED_BY]->(e))
-WITH e, o
-MATCH (d:Datum {project: e.project, path: o.path}) WHERE d.sha256 = o.sha256 AND (d)-[:PRODUCED_BY]->(e)
-RETURN o.i AS i, head(collect(d)) AS d`,
-          params: { executionId, outputs: stored },
-        });
-        for (const r of created) found.set(storedKey(r.d), r.d);
-      }
-      if (external.length) {
-        const merged = await tx.run({
-          cypher: `MATCH (e:Execution {id: $executionId})
-UNWIND $outputs AS o
-MERGE (d:Entity:Datum {project: e.project, uri: o.uri})
-ON CREATE SET d.id = o.id, d.createdAt = ${NOW}, d.external = true, d.path = o.path, d.size = o.size,
-              d.sha256 = o.sha256, d.contentType = o.contentType
-WITH e, o, d
-OPTIONAL MATCH (d)-[:PRODUCED_BY]->(other:Execution)
-RETURN o.i AS i, d, other.id AS producer`,
-          params: { executionId, outputs: external },
-        });
-        for (const r of merged) {
-          if (r.producer && r.producer !== executionId) {
-            throw conflict(`outputs.${r.i}.uri '${r.d.uri}' was already written by execution '${r.producer}'; a datum has one producer`, { field: `outputs.${r.i}.uri` });
-          }
-          found.set(r.d.uri, r.d);
-        }
-        await tx.run({
-          cypher: `MATCH (e:Execution {id: $executionId})
-UNWIND $uris AS uri
-MATCH (d:Datum {project: e.project, uri: uri}) WHERE NOT (d)-[:PRODUCED_BY]->()
-CREATE (d)-[:PRODUCED_BY]->(e)`,
-          params: { executionId, uris: [...new Set(external.map((r) => r.uri))] },
-        });
-      }
-      return rows.map((r) => found.get(r.uri ?? storedKey(r))!);
+      await requireExecution(tx, executionId);
+      return (await writeOutputs(tx, executionId, rows)).map((r) => r.datum);
     });
   }
 
@@ -256,9 +194,98 @@ CREATE (d)-[:PRODUCED_BY]->(e)`,
     return listPage(this.executor, 'Execution', where, first, after);
   }
 
-  private async requireExecution(tx: Tx, id: string): Promise<Entity> {
-    const [row] = await tx.run({ cypher: 'MATCH (e:Execution {id: $id}) RETURN e', params: { id } });
-    if (!row) throw notFound('Execution', id);
-    return row.e;
+}
+
+export async function requireExecution(tx: Tx, id: string): Promise<Entity> {
+  const [row] = await tx.run({ cypher: 'MATCH (e:Execution {id: $id}) RETURN e', params: { id } });
+  if (!row) throw notFound('Execution', id);
+  return row.e;
+}
+
+export interface OutputRow {
+  i: number;
+  id: string;
+  path: string;
+  size: ReturnType<typeof int>;
+  sha256: string;
+  uri: string | null;
+  contentType: string | null;
+}
+
+/** Validates outputs; errors name the field (`outputs.2.sha256`). */
+export function checkOutputs(outputs: OutputInput[], field: string): OutputRow[] {
+  return outputs.map((o, i) => {
+    const uri = o.uri ? checked(`${field}.${i}.uri`, parseUri, o.uri) : null;
+    if (uri?.toLowerCase().startsWith('datum://')) {
+      throw badInput(`${field}.${i}.uri: datum:// URIs are assigned by Pedigree; give an external URI (s3://, gs://, https://) or none`, { field: `${field}.${i}.uri` });
+    }
+    return {
+      i,
+      id: randomUUID(),
+      path: checked(`${field}.${i}.path`, parsePath, o.path),
+      size: int(checkSize(`${field}.${i}.size`, o.size)),
+      sha256: checkSha256(`${field}.${i}.sha256`, o.sha256),
+      uri,
+      contentType: optionalText(`${field}.${i}.contentType`, o.contentType, 256),
+    };
+  });
+}
+
+/**
+ * Writes outputs in the caller's transaction, in input order, each with whether it was
+ * created now. Stored files are idempotent on (path, sha256) per execution; an external
+ * URI names one datum per project, which may have only one producer.
+ */
+export async function writeOutputs(tx: Tx, executionId: string, rows: OutputRow[]): Promise<Array<{ datum: Entity; created: boolean }>> {
+  // The same file listed twice in one call is one datum.
+  const storedKey = (r: { path: string; sha256: string }) => `${r.path}\0${r.sha256}`;
+  const stored = [...new Map(rows.filter((r) => !r.uri).map((r) => [storedKey(r), r])).values()];
+  const external = rows.filter((r) => r.uri);
+  const found = new Map<string, { datum: Entity; created: boolean }>();
+  if (stored.length) {
+    const created = await tx.run({
+      cypher: `MATCH (e:Execution {id: $executionId})
+UNWIND $outputs AS o
+OPTIONAL MATCH (x:Datum {project: e.project, path: o.path})
+  WHERE x.sha256 = o.sha256 AND (x)-[:PRODUCED_BY]->(e)
+WITH e, o, head(collect(x)) AS x
+FOREACH (_ IN CASE WHEN x IS NULL THEN [1] ELSE [] END |
+  CREATE (d:Entity:Datum {id: o.id, project: e.project, uri: 'datum://' + o.id, path: o.path, size: o.size,
+                          sha256: o.sha256, contentType: o.contentType, external: false, createdAt: ${NOW}})
+  CREATE (d)-[:PRODUCED_BY]->(e))
+WITH e, o, x IS NULL AS created
+MATCH (d:Datum {project: e.project, path: o.path}) WHERE d.sha256 = o.sha256 AND (d)-[:PRODUCED_BY]->(e)
+RETURN o.i AS i, head(collect(d)) AS d, created`,
+      params: { executionId, outputs: stored },
+    });
+    for (const r of created) found.set(storedKey(r.d), { datum: r.d, created: r.created });
   }
+  if (external.length) {
+    const merged = await tx.run({
+      cypher: `MATCH (e:Execution {id: $executionId})
+UNWIND $outputs AS o
+OPTIONAL MATCH (before:Datum {project: e.project, uri: o.uri})
+MERGE (d:Entity:Datum {project: e.project, uri: o.uri})
+ON CREATE SET d.id = o.id, d.createdAt = ${NOW}, d.external = true, d.path = o.path, d.size = o.size,
+              d.sha256 = o.sha256, d.contentType = o.contentType
+WITH e, o, d, before
+OPTIONAL MATCH (d)-[:PRODUCED_BY]->(other:Execution)
+RETURN o.i AS i, d, other.id AS producer, before IS NULL OR other IS NULL AS created`,
+      params: { executionId, outputs: external },
+    });
+    for (const r of merged) {
+      if (r.producer && r.producer !== executionId) {
+        throw conflict(`outputs.${r.i}.uri '${r.d.uri}' was already written by execution '${r.producer}'; a datum has one producer`, { field: `outputs.${r.i}.uri` });
+      }
+      found.set(r.d.uri, { datum: r.d, created: r.created });
+    }
+    await tx.run({
+      cypher: `MATCH (e:Execution {id: $executionId})
+UNWIND $uris AS uri
+MATCH (d:Datum {project: e.project, uri: uri}) WHERE NOT (d)-[:PRODUCED_BY]->()
+CREATE (d)-[:PRODUCED_BY]->(e)`,
+      params: { executionId, uris: [...new Set(external.map((r) => r.uri))] },
+    });
+  }
+  return rows.map((r) => found.get(r.uri ?? storedKey(r))!);
 }

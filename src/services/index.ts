@@ -6,6 +6,7 @@ import { ExecutionService } from './executions.js';
 import { LineageService } from './lineage.js';
 import { MetadataService } from './metadata.js';
 import { ComparisonService } from './comparison.js';
+import { IngestService } from './ingest.js';
 import type { Principal } from './principal.js';
 import { TagService } from './tags.js';
 import { DATASET, MODEL, VersionService } from './versions.js';
@@ -23,6 +24,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     lineage: new LineageService(executor, loaders),
     metadata: new MetadataService(executor, principal),
     comparison: new ComparisonService(loaders),
+    ingest: new IngestService(executor, principal),
   };
 }
 

@@ -20,6 +20,8 @@ export interface MetadataItem {
   source: MetadataSource;
   /** Where the item came from, for error fields: `items.2.properties`. */
   field: string;
+  /** Leave out values equal to the current ones (idempotent ingestion). */
+  skipUnchanged?: boolean;
 }
 
 export interface Applied {
@@ -97,7 +99,7 @@ RETURN n`,
     if (versions.length) await joinVersions(tx, target.project, target.id, versions, principal);
   }
   const written = await tx.run(
-    writeEntriesQuery(parsed.map((p) => ({ target: p.target.id, values: p.values, execution: p.item.executionId ?? null, source: p.item.source })), principal.name),
+    writeEntriesQuery(parsed.map((p) => ({ target: p.target.id, values: p.values, execution: p.item.executionId ?? null, source: p.item.source, skipUnchanged: p.item.skipUnchanged })), principal.name),
   );
   const entries = new Map<string, Entity[]>();
   for (const r of written) entries.set(r.target, [...(entries.get(r.target) ?? []), r.m]);
