@@ -17,6 +17,8 @@ export interface IngestProblem {
   /** Where inside the metadata: `model_metrics.accuracy`, `valohai.tags`. */
   field?: string;
   message: string;
+  /** The output the problem concerns, where it can be told (left out by --allow-partial). */
+  output?: string;
 }
 
 /** Metadata for one output, in the order it applies (later keys win). */
@@ -53,8 +55,8 @@ function gluedObjects(line: string): boolean {
 }
 
 /** Metadata problems, reported against the file and line they came from. */
-function metadataProblems(file: string, line: number | undefined, metadata: unknown): IngestProblem[] {
-  return parseMetadata(metadata).problems.map((p) => ({ file, line, field: p.field || undefined, message: p.message }));
+function metadataProblems(file: string, line: number | undefined, metadata: unknown, output: string): IngestProblem[] {
+  return parseMetadata(metadata).problems.map((p) => ({ file, line, field: p.field || undefined, message: p.message, output }));
 }
 
 /** A sidecar's text: one JSON object of metadata for the file beside it. */
@@ -63,12 +65,12 @@ export function parseSidecar(file: string, text: string): { piece?: MetadataPiec
   try {
     metadata = JSON.parse(text);
   } catch (error) {
-    return { problems: [{ file, line: errorLine(text, error as Error), message: `invalid JSON: ${(error as Error).message}` }] };
+    return { problems: [{ file, line: errorLine(text, error as Error), message: `invalid JSON: ${(error as Error).message}`, output: sidecarTarget(file) }] };
   }
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    return { problems: [{ file, message: 'a sidecar must hold one JSON object of metadata' }] };
+    return { problems: [{ file, message: 'a sidecar must hold one JSON object of metadata', output: sidecarTarget(file) }] };
   }
-  const problems = metadataProblems(file, undefined, metadata);
+  const problems = metadataProblems(file, undefined, metadata, sidecarTarget(file));
   return problems.length ? { problems } : { piece: { source: 'SIDECAR', metadata: metadata as Record<string, unknown> }, problems };
 }
 
@@ -93,11 +95,11 @@ export function parseManifestLine(text: string, line: number, outputs: (path: st
   const { file: path, metadata } = entry as Record<string, unknown>;
   if (typeof path !== 'string' || path === '') return { problems: [{ file, line, field: 'file', message: '"file" must name an output by its relative path' }] };
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    return { problems: [{ file, line, field: 'metadata', message: '"metadata" must be a JSON object' }] };
+    return { problems: [{ file, line, field: 'metadata', message: '"metadata" must be a JSON object', output: path }] };
   }
   const normal = path.replace(/^\.\//, '');
   if (!outputs(normal)) return { problems: [{ file, line, field: 'file', message: `"file" names no output of this ingestion: ${JSON.stringify(path)}` }] };
-  const problems = metadataProblems(file, line, metadata);
+  const problems = metadataProblems(file, line, metadata, normal);
   return problems.length ? { problems } : { path: normal, piece: { source: 'MANIFEST', line, metadata: metadata as Record<string, unknown> }, problems };
 }
 

@@ -77,16 +77,19 @@ export class IngestService {
       try {
         checkOutputs([file], `files.${i}`);
       } catch (error) {
-        problems.push({ file: file.path, field: (error as { extensions?: { field?: string } }).extensions?.field, message: (error as Error).message });
+        problems.push({ file: file.path, field: (error as { extensions?: { field?: string } }).extensions?.field, message: (error as Error).message, output: file.path });
       }
       const pieces = piecesOf(file, manifest.pieces.get(file.path) ?? []);
       for (const piece of pieces) {
         for (const p of parseMetadata(piece.metadata).problems) {
-          problems.push({ file: piece.source === 'SIDECAR' ? `${file.path}.metadata.json` : 'valohai.metadata.jsonl', line: piece.line, field: p.field || undefined, message: p.message });
+          problems.push({ file: piece.source === 'SIDECAR' ? `${file.path}.metadata.json` : 'valohai.metadata.jsonl', line: piece.line, field: p.field || undefined, message: p.message, output: file.path });
         }
       }
       if (problems.length === before) good.push({ file, pieces });
     });
+    // a manifest line with a problem may concern a file that is otherwise fine
+    const blocked = new Set(problems.map((p) => p.output));
+    const writable = good.filter((g) => !blocked.has(g.file.path));
     // whole-file problems (a manifest line naming no output) block the default all-or-nothing too
     const dryRun = args.dryRun === true;
     if (problems.length && !args.allowPartial && !dryRun) {
@@ -100,10 +103,10 @@ export class IngestService {
 
     return this.executor.write(async (tx) => {
       await requireExecution(tx, args.executionId);
-      const rows = checkOutputs(good.map((g) => g.file), 'files');
-      const outputs = good.length ? await writeOutputs(tx, args.executionId, rows) : [];
+      const rows = checkOutputs(writable.map((g) => g.file), 'files');
+      const outputs = writable.length ? await writeOutputs(tx, args.executionId, rows) : [];
       const items: MetadataItem[] = [];
-      good.forEach((g, i) => {
+      writable.forEach((g, i) => {
         for (const piece of g.pieces) {
           items.push({ targetId: outputs[i].datum.id, metadata: piece.metadata, executionId: args.executionId, source: piece.source, field: `files.${i}`, skipUnchanged: true });
         }
@@ -111,14 +114,14 @@ export class IngestService {
       const applied = items.length ? await applyMetadata(tx, items, this.principal, ['Datum']) : [];
       const keys = new Map<string, string[]>();
       for (const a of applied) keys.set(a.target.id, [...new Set([...(keys.get(a.target.id) ?? []), ...a.entries.map((e) => e.key as string)])]);
-      const changes: IngestChange[] = good.map((g, i) => {
+      const changes: IngestChange[] = writable.map((g, i) => {
         const { datum, created } = outputs[i];
         const written = keys.get(datum.id) ?? [];
         return { path: g.file.path, datum, keys: written, action: created ? 'CREATE' : written.length ? 'UPDATE_METADATA' : 'UNCHANGED' };
       });
       const report: IngestReport = {
         dryRun,
-        written: !dryRun && good.length > 0,
+        written: !dryRun && writable.length > 0,
         created: changes.filter((c) => c.action === 'CREATE').length,
         unchanged: changes.filter((c) => c.action === 'UNCHANGED').length,
         valuesWritten: changes.reduce((n, c) => n + c.keys.length, 0),
