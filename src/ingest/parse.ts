@@ -1,3 +1,4 @@
+import { parseTree, type ParseError } from 'jsonc-parser';
 import { parseMetadata } from '../metadata/rules.js';
 
 /**
@@ -31,12 +32,11 @@ export interface MetadataPiece {
 export const isSidecar = (path: string) => path.endsWith(SIDECAR_SUFFIX);
 export const sidecarTarget = (path: string) => path.slice(0, -SIDECAR_SUFFIX.length);
 
-/** The 1-based line of a JSON.parse error, from the position it reports. */
-function errorLine(text: string, error: Error): number | undefined {
-  const at = /position (\d+)/.exec(error.message);
-  if (at) return text.slice(0, Number(at[1])).split('\n').length;
-  const line = /line (\d+)/.exec(error.message);
-  return line ? Number(line[1]) : undefined;
+/** The 1-based line of the first syntax error (JSON.parse does not always say where). */
+function errorLine(text: string): number | undefined {
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
+  return errors.length ? text.slice(0, errors[0].offset).split('\n').length : undefined;
 }
 
 /** Where a line holds two JSON values with no newline between them, say so in those words. */
@@ -65,7 +65,7 @@ export function parseSidecar(file: string, text: string): { piece?: MetadataPiec
   try {
     metadata = JSON.parse(text);
   } catch (error) {
-    return { problems: [{ file, line: errorLine(text, error as Error), message: `invalid JSON: ${(error as Error).message}`, output: sidecarTarget(file) }] };
+    return { problems: [{ file, line: errorLine(text), message: `invalid JSON: ${(error as Error).message}`, output: sidecarTarget(file) }] };
   }
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     return { problems: [{ file, message: 'a sidecar must hold one JSON object of metadata', output: sidecarTarget(file) }] };
