@@ -1,11 +1,16 @@
 // Records a two-step pipeline through the GraphQL API and prints the model's lineage.
-// Usage: node examples/quickstart.mjs   (API at PEDIGREE_URL, default http://localhost:4000)
+// Usage: PEDIGREE_TOKEN=<token> node examples/quickstart.mjs   (API at PEDIGREE_URL, default http://localhost:4000)
 const url = `${process.env.PEDIGREE_URL ?? 'http://localhost:4000'}/graphql`;
+const token = process.env.PEDIGREE_TOKEN;
+if (!token) {
+  console.error('Set PEDIGREE_TOKEN: the admin token `npm start` printed on its first start, or one from `npx pedigree token create`.');
+  process.exit(2);
+}
 
 async function gql(query, variables = {}) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
   const { data, errors } = await response.json();

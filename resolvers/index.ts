@@ -1,3 +1,4 @@
+import { guard } from '../src/access/guard.js';
 import { scalarResolvers } from '../src/scalars/index.js';
 import { Alias, AliasMove } from './alias.js';
 import { Datum } from './datum.js';
@@ -12,8 +13,9 @@ import { Dataset, DatasetVersion, Model, ModelVersion } from './versions.js';
 
 export const resolvers = {
   ...scalarResolvers,
-  Query,
-  Mutation,
+  Query: guard('query', Query),
+  Mutation: guard('mutation', Mutation),
+  AuditEntry: { at: (n: { createdAt: string }) => n.createdAt },
   Node,
   Datum,
   Execution,

@@ -8,6 +8,8 @@ type Ctx = RequestContext;
 type Targets = { targets: string[]; tags: string[] };
 
 export const Mutation = {
+  createToken: (_: unknown, a: { name: string; role: string; projects: string[] }, ctx: Ctx) => ctx.tokens.create(a),
+  revokeToken: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.tokens.revoke(a.id),
   createExecution: (_: unknown, a: { input: CreateExecutionInput }, ctx: Ctx) => ctx.services.executions.create(a.input),
   startExecution: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.services.executions.start(a.id),
   finishExecution: (_: unknown, a: { id: string; status: 'COMPLETED' | 'FAILED' | 'STOPPED' }, ctx: Ctx) =>

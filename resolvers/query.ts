@@ -3,6 +3,7 @@ import type { Direction } from '../src/domain/lineage.js';
 import type { DatumFilter } from '../src/services/datums.js';
 import type { ExecutionFilter } from '../src/services/executions.js';
 import type { VersionService } from '../src/services/versions.js';
+import type { AuditFilter } from '../src/services/audit.js';
 import { byId } from './shared.js';
 
 type Ctx = RequestContext;
@@ -25,6 +26,8 @@ export const Query = {
   dataset: (_: unknown, a: { project: string; name: string }, ctx: Ctx) => ctx.services.datasets.getOwner(a.project, a.name),
   datasetVersion: version((ctx) => ctx.services.datasets, 'DatasetVersion'),
   compareExecutions: (_: unknown, a: { ids: string[]; keys?: string[] | null }, ctx: Ctx) => ctx.services.comparison.compare(a.ids, a.keys),
+  tokens: (_: unknown, __: unknown, ctx: Ctx) => ctx.tokens.list(),
+  auditLog: (_: unknown, a: ListArgs<AuditFilter>, ctx: Ctx) => ctx.services.audit.page(a.filter, a.first, a.after),
   lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH'; depth: number; limit: number }, ctx: Ctx) =>
     ctx.services.lineage.graph(a.id, a.direction, a.depth, a.limit),
 };

@@ -2,13 +2,18 @@ import type { Driver } from 'neo4j-driver';
 import { Executor, type Query } from './db/executor.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import { createServices, type Services } from './services/index.js';
-import { LOCAL_OPERATOR, type Principal } from './services/principal.js';
+import type { AuditContext } from './access/audit.js';
+import type { Principal } from './access/roles.js';
+import type { TokenStore } from './access/tokens.js';
 
 /** What every resolver receives: who asks, and the services and loaders of this request only. */
 export interface RequestContext {
   principal: Principal;
   services: Services;
   loaders: Loaders;
+  /** Filled by the access guard; the executor writes it with the mutation. */
+  audit: AuditContext;
+  tokens: TokenStore;
 }
 
 export interface ContextDeps {
@@ -17,15 +22,16 @@ export interface ContextDeps {
   txTimeoutMs: number;
   /** Called for every Cypher statement any request sends (round-trip counting). */
   onQuery?: (query: Query) => void;
+  tokens: TokenStore;
 }
 
 /**
- * Builds a request's context. Authentication plugs in here: it decides the principal
- * (and, with it, the projects the request may see) before any service exists, so no
- * resolver deals with it.
+ * Builds a request's context once its principal is known (authentication happens before,
+ * in the server), so no resolver deals with who is asking.
  */
-export function createContext(deps: ContextDeps, principal: Principal = LOCAL_OPERATOR): RequestContext {
-  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery });
+export function createContext(deps: ContextDeps, principal: Principal): RequestContext {
+  const audit: AuditContext = { principal };
+  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, audit });
   const loaders = createLoaders(executor);
-  return { principal, loaders, services: createServices(executor, loaders, principal) };
+  return { principal, loaders, audit, tokens: deps.tokens.through(executor), services: createServices(executor, loaders, principal) };
 }

@@ -6,6 +6,7 @@ import { Executor, type Query } from './db/executor.js';
 import { migrate } from './db/migrations.js';
 import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
 import { createApp } from './server.js';
+import { TokenStore } from './access/tokens.js';
 
 export interface RunningServer {
   url: string;
@@ -15,6 +16,21 @@ export interface RunningServer {
 
 export const log = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg, ...fields }));
+
+/**
+ * PEDIGREE_ADMIN_TOKEN is registered as an admin token at every start; without it, a first
+ * start (no tokens at all) makes one admin token and prints it, once.
+ */
+async function bootstrapAdmin(tokens: TokenStore, adminToken: string | undefined) {
+  if (adminToken) {
+    await tokens.register(adminToken, 'admin');
+    return;
+  }
+  if ((await tokens.count()) > 0) return;
+  const { token } = await tokens.create({ name: 'admin', role: 'admin', projects: ['*'] });
+  log('first start: created an admin token; it is printed once, on the next line, and stored only hashed');
+  console.log(token);
+}
 
 /**
  * config -> Neo4j (the local embedded one when NEO4J_URI is unset) -> migrations -> HTTP.
@@ -32,8 +48,11 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
   try {
     await waitForNeo4j(driver, config.neo4j.database);
     let migrated = false;
-    await migrate(new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000 }));
+    const system = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000 });
+    await migrate(system);
     migrated = true;
+    const tokens = new TokenStore(system);
+    await bootstrapAdmin(tokens, config.adminToken);
 
     const httpServer = createServer();
     const { app } = await createApp({
@@ -45,6 +64,7 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       isMigrated: () => migrated,
       httpServer,
       onQuery: options.onQuery,
+      tokens,
     });
     httpServer.on('request', app);
     await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));

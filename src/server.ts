@@ -14,6 +14,7 @@ import { resolvers } from '../resolvers/index.js';
 import { createContext, type ContextDeps, type RequestContext } from './context.js';
 import type { Query } from './db/executor.js';
 import { schemaDir } from './paths.js';
+import { tokenFromHeader, type TokenStore } from './access/tokens.js';
 
 /** Every SDL file under schema/, in a stable order. */
 export function loadTypeDefs(): string[] {
@@ -57,6 +58,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 export interface AppDeps extends ContextDeps {
+  tokens: TokenStore;
   driver: Driver;
   bodyLimit: number;
   production: boolean;
@@ -64,6 +66,17 @@ export interface AppDeps extends ContextDeps {
   isMigrated: () => boolean;
   httpServer?: Server;
   onQuery?: (query: Query) => void;
+}
+
+const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+/** Every GraphQL request carries a token; which one decides the principal and its role. */
+async function authenticate(tokens: TokenStore, header: string | undefined) {
+  const token = tokenFromHeader(header);
+  if (!token) throw unauthenticated('Send a token: Authorization: Bearer <token> (an admin makes one with `pedigree token create`)');
+  const principal = await tokens.authenticate(token);
+  if (!principal) throw unauthenticated('The token is unknown or revoked');
+  return principal;
 }
 
 /** A GraphQL error body for failures before GraphQL runs (body too large, invalid JSON). */
@@ -99,7 +112,7 @@ export async function createApp(deps: AppDeps) {
   app.use(
     '/graphql',
     express.json({ limit: deps.bodyLimit }),
-    expressMiddleware(apollo, { context: async () => createContext(deps) }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, await authenticate(deps.tokens, req.headers.authorization)) }),
   );
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
     const failure =

@@ -3,6 +3,7 @@ import { configVariables, ConfigError, loadConfig } from '../config.js';
 import { LocalNeo4jError } from '../neo4j-local/launcher.js';
 import { log, startServer } from '../main.js';
 import { ingestCommand } from './ingest.js';
+import { tokenCommand } from './token.js';
 
 const program = new Command('pedigree')
   .description('Pedigree: a GraphQL lineage and metadata API over Neo4j')
@@ -35,6 +36,8 @@ program
   .action(async (dir: string, options) => {
     process.exitCode = await ingestCommand(dir, options);
   });
+
+program.addCommand(tokenCommand());
 
 program.parseAsync().catch((error) => {
   const known = error instanceof ConfigError || error instanceof LocalNeo4jError;

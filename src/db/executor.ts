@@ -1,6 +1,7 @@
 import neo4j, { Driver, ManagedTransaction, Neo4jError, Session } from 'neo4j-driver';
 import { conflict, limitExceeded, PedigreeError, serviceUnavailable } from '../domain/errors.js';
 import { toPlain } from './records.js';
+import { auditEntryQuery, type AuditContext } from '../access/audit.js';
 
 /** A built query: Cypher text (from fixed fragments only) and its parameters. */
 export interface Query {
@@ -20,6 +21,8 @@ export interface ExecutorOptions {
   txTimeoutMs: number;
   /** Called once per Cypher statement sent, for round-trip counting (tests, bench, metrics). */
   onQuery?: (query: Query) => void;
+  /** The request's audit record: a write transaction of a mutation adds its entry before committing. */
+  audit?: AuditContext;
 }
 
 /**
@@ -41,7 +44,15 @@ export class Executor {
 
   /** One write transaction: all of `work` commits, or none of it. */
   write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.withSession(neo4j.session.WRITE, (s) => s.executeWrite((tx) => work(this.wrap(tx)), this.txConfig()));
+    return this.withSession(neo4j.session.WRITE, (s) =>
+      s.executeWrite(async (managed) => {
+        const tx = this.wrap(managed);
+        const result = await work(tx);
+        const audit = this.options.audit;
+        if (audit?.operation) await tx.run(auditEntryQuery({ principal: audit.principal, operation: audit.operation }));
+        return result;
+      }, this.txConfig()),
+    );
   }
 
   /** A single read query. */

@@ -31,6 +31,10 @@ export const MIGRATIONS: string[] = [
   'CREATE INDEX datum_project_path IF NOT EXISTS FOR (n:Datum) ON (n.project, n.path)',
   'CREATE INDEX datum_sha256 IF NOT EXISTS FOR (n:Datum) ON (n.sha256)',
   'CREATE INDEX execution_name IF NOT EXISTS FOR (n:Execution) ON (n.project, n.name)',
+  // Access: tokens are looked up by hash; the audit log is listed newest first.
+  'CREATE CONSTRAINT token_id IF NOT EXISTS FOR (n:Token) REQUIRE n.id IS UNIQUE',
+  'CREATE CONSTRAINT token_hash IF NOT EXISTS FOR (n:Token) REQUIRE n.hash IS UNIQUE',
+  'CREATE INDEX audit_created IF NOT EXISTS FOR (n:AuditEntry) ON (n.createdAt)',
   // Predicates on the current value of a metadata key (see src/metadata/store.ts).
   'CREATE INDEX current_key IF NOT EXISTS FOR (n:Current) ON (n.key)',
   'CREATE INDEX current_num IF NOT EXISTS FOR (n:Current) ON (n.key, n.num)',

@@ -5,7 +5,7 @@ import { badInput, conflict, notFound } from '../domain/errors.js';
 import { checkName } from '../domain/uris.js';
 import { optionalText } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/roles.js';
 import { ensureProject } from './projects.js';
 
 export interface SetAliasInput {

@@ -10,7 +10,7 @@ import { checked } from '../domain/validation.js';
 import { commonWhere, listPage, type CommonFilter } from './lists.js';
 import { ensureProject, lockNode } from './projects.js';
 import { addTagsQuery, checkTags } from './tags.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/roles.js';
 import { resolveInputRefs, type InputRef } from './refs.js';
 import { parseMetadata } from '../metadata/rules.js';
 import { writeEntriesQuery } from '../metadata/store.js';

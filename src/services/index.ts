@@ -7,7 +7,8 @@ import { LineageService } from './lineage.js';
 import { MetadataService } from './metadata.js';
 import { ComparisonService } from './comparison.js';
 import { IngestService } from './ingest.js';
-import type { Principal } from './principal.js';
+import { auditPage, type AuditFilter } from './audit.js';
+import type { Principal } from '../access/roles.js';
 import { TagService } from './tags.js';
 import { DATASET, MODEL, VersionService } from './versions.js';
 
@@ -25,6 +26,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     metadata: new MetadataService(executor, principal),
     comparison: new ComparisonService(loaders),
     ingest: new IngestService(executor, principal),
+    audit: { page: (filter: AuditFilter | null | undefined, first?: number | null, after?: string | null) => auditPage(executor, filter, first, after) },
   };
 }
 

@@ -6,7 +6,7 @@ import { parseManifest, type IngestProblem, type MetadataPiece } from '../ingest
 import { parseMetadata } from '../metadata/rules.js';
 import { checkOutputs, requireExecution, writeOutputs, type OutputInput } from './executions.js';
 import { applyMetadata, type MetadataItem } from './metadata.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/roles.js';
 
 export interface IngestFile extends OutputInput {
   /** Metadata from the file's sidecar, already parsed. */

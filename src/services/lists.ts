@@ -69,7 +69,7 @@ export function commonWhere(filter: CommonFilter | null | undefined): Where {
  * A newest-first page of `label` nodes matching `where`, with keyset pagination on
  * (createdAt, id): stable under inserts, and each page is an index range, not a skip.
  */
-export async function listPage(executor: Executor, label: 'Datum' | 'Execution', where: Where, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Entity>> {
+export async function listPage(executor: Executor, label: 'Datum' | 'Execution' | 'AuditEntry', where: Where, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Entity>> {
   const size = pageSize(first);
   const cursor = decodeCursor(after, isKeyset);
   const page = where.copy();

@@ -5,7 +5,7 @@ import type { Entity } from '../loaders/index.js';
 import { parseMetadata, type MetadataProblem } from '../metadata/rules.js';
 import { writeEntriesQuery, type MetadataSource } from '../metadata/store.js';
 import { moveAlias } from './aliases.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/roles.js';
 import { addTagsQuery } from './tags.js';
 import { joinVersions } from './versions.js';
 

@@ -6,7 +6,7 @@ import { checkName, datasetVersionUri, modelVersionUri, parseRef } from '../doma
 import { checkBatch } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
 import { findInProject } from './datums.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/roles.js';
 import { ensureProject } from './projects.js';
 
 /**

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
-import { resetDatabase, startApi, type TestApi } from '../support/api.js';
+import { ADMIN_TOKEN, cliEnv, resetDatabase, startApi, type TestApi } from '../support/api.js';
 
 let api: TestApi;
 
@@ -65,7 +65,7 @@ describe('pedigree start', () => {
         }
       });
     });
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN()}` }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
@@ -91,7 +91,7 @@ function run(args: string[], env: Record<string, string> = {}, expectedCode = 0)
 describe('the README quickstart', () => {
   it('runs as written against the API', async () => {
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(packageRoot, 'examples', 'quickstart.mjs')], { env: { ...process.env, PEDIGREE_URL: api.url, NODE_OPTIONS: '' } });
+      const child = spawn(process.execPath, [join(packageRoot, 'examples', 'quickstart.mjs')], { env: cliEnv(api) });
       let text = '';
       child.stdout.on('data', (d) => (text += d));
       child.stderr.on('data', (d) => (text += d));

@@ -36,7 +36,7 @@ it('pages through the move history newest first, with who, when, from, to and wh
   const page1 = await api.ok(`{ alias(project: "al", name: "prod") { history(first: 2) { edges { node { reason by at from { id } to { id } } } pageInfo { hasNextPage endCursor } } } }`);
   const { edges, pageInfo } = page1.alias.history;
   expect(edges.map((e: { node: { reason: string } }) => e.node.reason)).toEqual(['best', 'better']);
-  expect(edges[0].node).toMatchObject({ by: 'local', from: { id: d[1] }, to: { id: d[2] } });
+  expect(edges[0].node).toMatchObject({ by: 'admin', from: { id: d[1] }, to: { id: d[2] } });
   const page2 = await api.ok(`query($after: String) { alias(project: "al", name: "prod") { history(first: 2, after: $after) { edges { node { reason from { id } } } pageInfo { hasNextPage } } } }`, { after: pageInfo.endCursor });
   expect(page2.alias.history.edges).toEqual([{ node: { reason: 'first', from: null } }]);
   expect(page2.alias.history.pageInfo.hasNextPage).toBe(false);

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
-import { cypher, errorCode, resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
+import { cliEnv, cypher, errorCode, resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
 
 const fixtures = join(packageRoot, 'test', 'fixtures', 'ingest');
 let api: TestApi;
@@ -20,7 +20,7 @@ const newExecution = async (project: string) =>
 
 function pedigree(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'pedigree.js'), ...args], { env: { ...process.env, PEDIGREE_URL: api.url, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'pedigree.js'), ...args], { env: cliEnv(api) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

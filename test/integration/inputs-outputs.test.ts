@@ -123,7 +123,7 @@ describe('execution life cycle and aliases', () => {
     const stale = await api.gql(`mutation($d: ID!, $e: ID!) { setAlias(project: "io", name: "cas", datumId: $d, expectedDatumId: $e) { name } }`, { d: b.id, e: b.id });
     expect(errorCode(stale)).toBe('CONFLICT');
     const { alias } = await api.ok(`{ alias(project: "io", name: "cas") { target { id } updatedBy protected } }`);
-    expect(alias).toEqual({ target: { id: a.id }, updatedBy: 'local', protected: false });
+    expect(alias).toEqual({ target: { id: a.id }, updatedBy: 'admin', protected: false });
     expect((await api.ok(`mutation { deleteAlias(project: "io", name: "cas") }`)).deleteAlias).toBe(true);
     expect((await api.ok(`{ alias(project: "io", name: "cas") { name } }`)).alias).toBeNull();
   });

@@ -39,10 +39,10 @@ describe('logMetadata', () => {
     expect(logMetadata.entries.map((e: { key: string }) => e.key).sort()).toEqual(['accuracy', 'f1', 'size', 'source']);
     const current = await metadata(datums[0]);
     expect(current).toEqual([
-      { key: 'accuracy', group: null, type: 'NUMBER', value: 0.95, display: '0.95', source: 'API', loggedBy: 'local', supersedes: null, execution: { name: 'train' } },
-      { key: 'source', group: null, type: 'URI', value: 's3://bucket/train.csv', display: 's3://bucket/train.csv', source: 'API', loggedBy: 'local', supersedes: null, execution: { name: 'train' } },
-      { key: 'f1', group: 'model_metrics', type: 'NUMBER', value: 0.91, display: '0.91', source: 'API', loggedBy: 'local', supersedes: null, execution: { name: 'train' } },
-      { key: 'size', group: 'model_metrics', type: 'STORAGE_SIZE', value: 2400000, display: '2.4 MB', source: 'API', loggedBy: 'local', supersedes: null, execution: { name: 'train' } },
+      { key: 'accuracy', group: null, type: 'NUMBER', value: 0.95, display: '0.95', source: 'API', loggedBy: 'admin', supersedes: null, execution: { name: 'train' } },
+      { key: 'source', group: null, type: 'URI', value: 's3://bucket/train.csv', display: 's3://bucket/train.csv', source: 'API', loggedBy: 'admin', supersedes: null, execution: { name: 'train' } },
+      { key: 'f1', group: 'model_metrics', type: 'NUMBER', value: 0.91, display: '0.91', source: 'API', loggedBy: 'admin', supersedes: null, execution: { name: 'train' } },
+      { key: 'size', group: 'model_metrics', type: 'STORAGE_SIZE', value: 2400000, display: '2.4 MB', source: 'API', loggedBy: 'admin', supersedes: null, execution: { name: 'train' } },
     ]);
     const { datum } = await api.ok(`query($id: ID!) { datum(id: $id) { tags { name } aliases { name } datasetVersions { uri } modelVersions { uri status } } }`, { id: datums[0] });
     expect(datum).toEqual({ tags: [{ name: 'candidate' }], aliases: [{ name: 'model-prod' }], datasetVersions: [{ uri: 'dataset://features/v1' }], modelVersions: [{ uri: 'model://fraud/3', status: 'PENDING' }] });

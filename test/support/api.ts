@@ -14,7 +14,8 @@ export interface GqlResult<T = any> {
  */
 export interface TestApi {
   url: string;
-  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  /** `authorization` replaces the admin token's header ('' sends none). */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, authorization?: string): Promise<GqlResult<T>>;
   /** Like gql, but fails the test on any error and returns the data. */
   ok<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   post(body: string, headers?: Record<string, string>): Promise<Response>;
@@ -23,6 +24,12 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+/** The run's admin token (set by the global setup). */
+export const ADMIN_TOKEN = () => process.env.PEDIGREE_ADMIN_TOKEN!;
+
+/** Environment for a CLI process talking to `api`. */
+export const cliEnv = (api: TestApi) => ({ ...process.env, PEDIGREE_URL: api.url, PEDIGREE_TOKEN: ADMIN_TOKEN(), NODE_OPTIONS: '' });
+
 export async function startApi(): Promise<TestApi> {
   const queries: Query[] = [];
   const server: RunningServer = await startServer(
@@ -30,9 +37,9 @@ export async function startApi(): Promise<TestApi> {
     { onQuery: (q) => queries.push(q) },
   );
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  const gql = async (query: string, variables?: Record<string, unknown>) =>
-    (await post(JSON.stringify({ query, variables }))).json() as Promise<GqlResult>;
+    fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN()}`, ...headers }, body });
+  const gql = async (query: string, variables?: Record<string, unknown>, token?: string) =>
+    (await post(JSON.stringify({ query, variables }), token === undefined ? {} : { authorization: token })).json() as Promise<GqlResult>;
   return {
     url: server.url,
     gql,

@@ -35,6 +35,8 @@ async function dockerEngine(): Promise<boolean> {
  */
 export default async function globalSetup() {
   const g = globalThis as { __pedigreeStop?: () => Promise<void> };
+  // every API the tests start registers this admin token; the helpers send it
+  process.env.PEDIGREE_ADMIN_TOKEN ||= `pdg_test_${Date.now().toString(36)}`;
   if (process.env.NEO4J_URI) {
     console.log(`\nTests use NEO4J_URI=${process.env.NEO4J_URI}`);
     return;

@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import { ApiError, createClient } from './client.js';
+
+const FIELDS = 'id name role projects createdAt lastUsedAt revokedAt';
+
+/** `pedigree token create|list|revoke`: token administration through the API (admin role). */
+export function tokenCommand(): Command {
+  const token = new Command('token').description('Create, list and revoke API tokens (needs an admin PEDIGREE_TOKEN)');
+
+  token
+    .command('create')
+    .description('Create a token; prints it on the last line (it is shown only once)')
+    .requiredOption('--name <principal>', 'who uses it (recorded as createdBy, loggedBy and in the audit log)')
+    .requiredOption('--role <role>', 'reader, writer, approver or admin')
+    .option('--project <name...>', "projects it may use ('*' for all)", ['*'])
+    .option('--json', 'print the record and the token as JSON')
+    .action((o) =>
+      run(async (client) => {
+        const { createToken } = await client.request(
+          `mutation($name: String!, $role: Role!, $projects: [String!]!) { createToken(name: $name, role: $role, projects: $projects) { token record { ${FIELDS} } } }`,
+          { name: o.name, role: o.role, projects: o.project },
+        );
+        if (o.json) return console.log(JSON.stringify(createToken, null, 2));
+        console.log(`Created ${createToken.record.role} token ${createToken.record.id} for ${createToken.record.name} (projects: ${createToken.record.projects.join(', ')}). Keep it secret; it is not shown again:`);
+        console.log(createToken.token);
+      }),
+    );
+
+  token
+    .command('list')
+    .description('List tokens (never their secrets)')
+    .option('--json', 'print JSON')
+    .action((o) =>
+      run(async (client) => {
+        const { tokens } = await client.request(`{ tokens { ${FIELDS} } }`);
+        if (o.json) return console.log(JSON.stringify(tokens, null, 2));
+        for (const t of tokens) {
+          console.log(`${t.id}  ${t.role.padEnd(8)} ${t.name.padEnd(20)} ${t.projects.join(',').padEnd(20)} ${t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`}`);
+        }
+      }),
+    );
+
+  token
+    .command('revoke')
+    .description('Revoke a token at once')
+    .argument('<id>', 'the token id (from token list)')
+    .action((id) =>
+      run(async (client) => {
+        const { revokeToken } = await client.request(`mutation($id: ID!) { revokeToken(id: $id) { id name revokedAt } }`, { id });
+        console.log(`Revoked ${revokeToken.id} (${revokeToken.name}) at ${revokeToken.revokedAt}`);
+      }),
+    );
+  return token;
+}
+
+async function run(work: (client: ReturnType<typeof createClient>) => Promise<void>) {
+  try {
+    await work(createClient());
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    console.error(`pedigree token: ${error.message}`);
+    process.exitCode = 1;
+  }
+}
