@@ -3,6 +3,7 @@ import type { SetAliasInput } from '../src/services/aliases.js';
 import type { CreateExecutionInput, OutputInput } from '../src/services/executions.js';
 import type { InputRef } from '../src/services/refs.js';
 import type { IngestArgs } from '../src/services/ingest.js';
+import type { DecisionInput } from '../src/services/approvals.js';
 
 type Ctx = RequestContext;
 type Targets = { targets: string[]; tags: string[] };
@@ -35,5 +36,9 @@ export const Mutation = {
   applyMetadataAll: (_: unknown, a: { datumIds: string[]; properties: object }, ctx: Ctx) =>
     ctx.services.metadata.applyToDatums(a.datumIds.map((datumId) => ({ datumId, properties: a.properties })), 'datumIds'),
   ingestOutputs: (_: unknown, a: IngestArgs, ctx: Ctx) => ctx.services.ingest.ingest(a),
+  approveModelVersion: (_: unknown, a: DecisionInput, ctx: Ctx) => ctx.services.approvals.decide('APPROVED', a),
+  rejectModelVersion: (_: unknown, a: DecisionInput, ctx: Ctx) => ctx.services.approvals.decide('REJECTED', a),
+  archiveModelVersion: (_: unknown, a: DecisionInput, ctx: Ctx) => ctx.services.approvals.decide('ARCHIVED', a),
+  protectAlias: (_: unknown, a: { project: string; name: string; protected: boolean }, ctx: Ctx) => ctx.services.aliases.protect(a.project, a.name, a.protected),
   addToDatasetVersion: (_: unknown, a: { id: string; datumIds: string[] }, ctx: Ctx) => ctx.services.datasets.addDatums(a.id, a.datumIds),
 };

@@ -17,7 +17,7 @@ export const Model = {
     (await ctx.loaders.relation('versionsOf').load(n.id)).find((v) => v.status === 'APPROVED') ?? null,
 };
 
-export const ModelVersion = { ...versionFields, model: relatedOne('ownerOfVersion') };
+export const ModelVersion = { ...versionFields, model: relatedOne('ownerOfVersion'), approvals: related('approvalsOf') };
 
 export const Dataset = { project: projectField, versions: relatedPage('versionsOf') };
 

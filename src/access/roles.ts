@@ -23,6 +23,10 @@ export const isRole = (value: string): value is Role => (ROLES as readonly strin
 const MUTATION_ROLES: Record<string, Role> = {
   createToken: 'admin',
   revokeToken: 'admin',
+  protectAlias: 'admin',
+  approveModelVersion: 'approver',
+  rejectModelVersion: 'approver',
+  archiveModelVersion: 'approver',
 };
 const QUERY_ROLES: Record<string, Role> = {
   tokens: 'admin',

@@ -30,6 +30,8 @@ export const RELATIONS = {
   aliasTarget: { pattern: '(n)-[:POINTS_TO]->(m:Datum)', order: 'm.id', one: true },
   /** Moves of an alias, newest first. */
   aliasMoves: { pattern: '(n)-[:MOVED]->(m:AliasMove)', order: 'm.seq DESC' },
+  /** Decisions on a model version, newest first. */
+  approvalsOf: { pattern: '(n)-[:DECIDED]->(m:Approval)', order: 'm.at DESC, m.id' },
   parentOf: { pattern: '(n)-[:PART_OF]->(m:Execution)', order: 'm.id', one: true },
   stepsOf: { pattern: '(n)<-[:PART_OF]-(m:Execution)', order: oldestFirst },
   /** Versions that contain a datum, or that an execution read. */

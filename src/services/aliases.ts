@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, Tx } from '../db/executor.js';
 import { NOW } from '../db/cypher/time.js';
-import { badInput, conflict, notFound } from '../domain/errors.js';
+import { badInput, conflict, notFound, PedigreeError } from '../domain/errors.js';
+import { requireRole } from '../access/roles.js';
 import { checkName } from '../domain/uris.js';
 import { optionalText } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
@@ -68,6 +69,10 @@ RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
       .then((rows) => rows.map((r) => r.e as Entity));
   }
 
+  protect(project: string, name: string, value: boolean): Promise<Entity> {
+    return this.executor.write((tx) => protectAlias(tx, project, name, value));
+  }
+
   delete(project: string, name: string): Promise<boolean> {
     return this.executor.write(async (tx) => {
       const rows = await tx.run({
@@ -97,10 +102,11 @@ ON CREATE SET a.id = $id, a.protected = false, a.createdAt = ${NOW}
 SET a.revision = coalesce(a.revision, 0) + 1
 WITH a
 OPTIONAL MATCH (a)-[:POINTS_TO]->(old:Datum)
-RETURN old.id AS current`,
+RETURN old.id AS current, a.protected AS protected`,
     params: { project: input.project, name: input.name, id: randomUUID() },
   });
   const current: string | null = locked.current;
+  if (locked.protected) await requireApprovedMove(tx, input, principal);
   if (input.expectedDatumId !== undefined && input.expectedDatumId !== null && input.expectedDatumId !== current) {
     throw conflict(
       `Alias '${input.name}' points to ${current ? `'${current}'` : 'nothing'}, not the expected '${input.expectedDatumId}'; read it again and retry`,
@@ -123,5 +129,27 @@ CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, seq: a.revision, at: ${NOW}, by: 
 RETURN a`,
     params: { project: input.project, name: input.name, datumId: input.datumId, by: principal.name, from: current, reason: input.reason ?? null, moveId: randomUUID() },
   });
+  return row.a as Entity;
+}
+
+/**
+ * A protected alias moves only by an approver (or admin), and only to a datum contained in
+ * an APPROVED model version: production pointers follow the approval workflow.
+ */
+async function requireApprovedMove(tx: Tx, input: SetAliasInput, principal: Principal): Promise<void> {
+  requireRole(principal, 'approver', `Moving the protected alias '${input.name}'`);
+  const [approved] = await tx.run({
+    cypher: "MATCH (:ModelVersion {status: 'APPROVED'})-[:CONTAINS]->(d:Datum {id: $id}) RETURN d.id AS id LIMIT 1",
+    params: { id: input.datumId },
+  });
+  if (!approved) {
+    throw new PedigreeError('FORBIDDEN', `The protected alias '${input.name}' may point only to a datum of an APPROVED model version; '${input.datumId}' is in none`, { field: 'datumId' });
+  }
+}
+
+/** Marks an alias protected or not (admin). */
+export async function protectAlias(tx: Tx, project: string, name: string, value: boolean): Promise<Entity> {
+  const [row] = await tx.run({ cypher: 'MATCH (a:Alias {project: $project, name: $name}) SET a.protected = $value RETURN a', params: { project, name, value } });
+  if (!row) throw notFound(`Alias in project '${project}'`, name);
   return row.a as Entity;
 }

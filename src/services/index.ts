@@ -7,6 +7,7 @@ import { LineageService } from './lineage.js';
 import { MetadataService } from './metadata.js';
 import { ComparisonService } from './comparison.js';
 import { IngestService } from './ingest.js';
+import { ApprovalService } from './approvals.js';
 import { auditPage, type AuditFilter } from './audit.js';
 import type { Principal } from '../access/roles.js';
 import { TagService } from './tags.js';
@@ -26,6 +27,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     metadata: new MetadataService(executor, principal),
     comparison: new ComparisonService(loaders),
     ingest: new IngestService(executor, principal),
+    approvals: new ApprovalService(executor, principal),
     audit: { page: (filter: AuditFilter | null | undefined, first?: number | null, after?: string | null) => auditPage(executor, filter, first, after) },
   };
 }
