@@ -18,6 +18,8 @@ export interface Config {
   /** Neo4j transaction timeout the API asks for on every transaction, in ms. */
   txTimeoutMs: number;
   production: boolean;
+  /** Schema introspection; off by default in production. */
+  introspection: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: intVar(env, 'PEDIGREE_BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     txTimeoutMs: intVar(env, 'PEDIGREE_TX_TIMEOUT_MS', 30_000, 100, 3_600_000),
     production: env.NODE_ENV === 'production',
+    introspection: env.PEDIGREE_INTROSPECTION ? env.PEDIGREE_INTROSPECTION === 'true' : env.NODE_ENV !== 'production',
   };
 }
 
@@ -69,5 +72,6 @@ export const configVariables: Array<[string, string]> = [
   ['PEDIGREE_LOCAL_NEO4J_PORT', '7687'],
   ['PEDIGREE_BODY_LIMIT', '10485760 bytes'],
   ['PEDIGREE_TX_TIMEOUT_MS', '30000'],
+  ['PEDIGREE_INTROSPECTION', 'true, or false when NODE_ENV=production'],
 ];
 

@@ -61,6 +61,7 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       txTimeoutMs: config.txTimeoutMs,
       bodyLimit: config.bodyLimit,
       production: config.production,
+      introspection: config.introspection,
       isMigrated: () => migrated,
       httpServer,
       onQuery: options.onQuery,

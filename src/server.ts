@@ -15,6 +15,7 @@ import { createContext, type ContextDeps, type RequestContext } from './context.
 import type { Query } from './db/executor.js';
 import { schemaDir } from './paths.js';
 import { tokenFromHeader, type TokenStore } from './access/tokens.js';
+import { complexityPlugin, depthRule } from './access/limits.js';
 
 /** Every SDL file under schema/, in a stable order. */
 export function loadTypeDefs(): string[] {
@@ -62,6 +63,7 @@ export interface AppDeps extends ContextDeps {
   driver: Driver;
   bodyLimit: number;
   production: boolean;
+  introspection: boolean;
   /** Whether start-up migrations have completed (for /readyz). */
   isMigrated: () => boolean;
   httpServer?: Server;
@@ -87,11 +89,13 @@ export async function createApp(deps: AppDeps) {
   const plugins: ApolloServerPlugin<RequestContext>[] = [];
   if (deps.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: deps.httpServer }));
   if (deps.production) plugins.push(ApolloServerPluginLandingPageDisabled());
+  plugins.push(complexityPlugin as ApolloServerPlugin<RequestContext>);
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    introspection: deps.introspection,
+    validationRules: [depthRule],
     plugins,
   });
   await apollo.start();
