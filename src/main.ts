@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createDriver, waitForNeo4j } from './db/driver.js';
 import { Executor, type Query } from './db/executor.js';
-import { migrate } from './db/migrations.js';
+import { isMigrated, migrate } from './db/migrations.js';
 import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
 import { createApp } from './server.js';
 import { TokenStore } from './access/tokens.js';
@@ -47,10 +47,8 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
   const driver = createDriver({ ...config.neo4j, uri });
   try {
     await waitForNeo4j(driver, config.neo4j.database);
-    let migrated = false;
     const system = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000 });
     await migrate(system);
-    migrated = true;
     const tokens = new TokenStore(system);
     await bootstrapAdmin(tokens, config.adminToken);
 
@@ -62,7 +60,7 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       bodyLimit: config.bodyLimit,
       production: config.production,
       introspection: config.introspection,
-      isMigrated: () => migrated,
+      isMigrated: () => isMigrated(system),
       httpServer,
       onQuery: options.onQuery,
       tokens,

@@ -64,8 +64,8 @@ export interface AppDeps extends ContextDeps {
   bodyLimit: number;
   production: boolean;
   introspection: boolean;
-  /** Whether start-up migrations have completed (for /readyz). */
-  isMigrated: () => boolean;
+  /** Whether the schema the queries rely on is in place (for /readyz). */
+  isMigrated: () => Promise<boolean>;
   httpServer?: Server;
   onQuery?: (query: Query) => void;
 }
@@ -110,8 +110,8 @@ export async function createApp(deps: AppDeps) {
       .getServerInfo({ database: deps.database })
       .then((info) => ({ ok: true, server: info.agent, bolt: info.protocolVersion?.toString(), address: info.address }))
       .catch((error: Error) => ({ ok: false, error: error.message.split('\n')[0] }));
-    const ready = neo4j.ok && deps.isMigrated();
-    res.status(ready ? 200 : 503).json({ ready, neo4j, migrated: deps.isMigrated() });
+    const migrated = neo4j.ok && (await deps.isMigrated().catch(() => false));
+    res.status(migrated ? 200 : 503).json({ ready: migrated, neo4j, migrated });
   });
   app.use(
     '/graphql',

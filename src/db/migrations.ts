@@ -46,6 +46,16 @@ function snake(label: string) {
   return label.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/** The names of every constraint and index above. */
+const NAMES = MIGRATIONS.map((m) => /^CREATE (?:CONSTRAINT|INDEX) (\w+)/.exec(m)![1]);
+
+/** Whether every constraint and index is in place (for /readyz; a wiped database is not ready). */
+export async function isMigrated(executor: Executor): Promise<boolean> {
+  const [row] = await executor.query({ cypher: 'SHOW INDEXES YIELD name RETURN collect(name) AS names' });
+  const present = new Set(row.names as string[]);
+  return NAMES.every((name) => present.has(name));
+}
+
 export async function migrate(executor: Executor): Promise<void> {
   for (const statement of MIGRATIONS) {
     try {

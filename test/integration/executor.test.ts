@@ -1,7 +1,7 @@
 import { loadConfig } from '../../src/config.js';
 import { createDriver } from '../../src/db/driver.js';
 import { Executor } from '../../src/db/executor.js';
-import { migrate } from '../../src/db/migrations.js';
+import { isMigrated, migrate } from '../../src/db/migrations.js';
 import { PedigreeError } from '../../src/domain/errors.js';
 import { cypher, resetDatabase } from '../support/api.js';
 
@@ -37,4 +37,12 @@ it('applies migrations idempotently: every label has a unique id constraint', as
   const { records } = await cypher('SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type WHERE type = "UNIQUENESS" RETURN labelsOrTypes[0] AS label, properties');
   const withId = records.filter((r) => r.get('properties').join() === 'id').map((r) => r.get('label')).sort();
   expect(withId).toEqual(['Alias', 'Dataset', 'DatasetVersion', 'Datum', 'Entity', 'Execution', 'MetadataEntry', 'Model', 'ModelVersion', 'Project', 'Tag', 'Token']);
+});
+
+it('tells whether the schema is in place, for readiness', async () => {
+  expect(await isMigrated(executor)).toBe(true);
+  await executor.schema('DROP INDEX datum_sha256');
+  expect(await isMigrated(executor)).toBe(false);
+  await migrate(executor);
+  expect(await isMigrated(executor)).toBe(true);
 });
