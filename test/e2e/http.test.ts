@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
+import { runNode } from '../support/cli.js';
 import { ADMIN_TOKEN, cliEnv, resetDatabase, startApi, type TestApi } from '../support/api.js';
 
 let api: TestApi;
@@ -78,25 +79,18 @@ describe('pedigree start', () => {
   });
 });
 
-function run(args: string[], env: Record<string, string> = {}, expectedCode = 0): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'pedigree.js'), ...args], { env: { ...process.env, ...env, NODE_OPTIONS: '' } });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.once('exit', (code) => (code === expectedCode ? resolve(out) : reject(new Error(`exit ${code}: ${out}`))));
-  });
+async function run(args: string[], env: Record<string, string> = {}, expectedCode = 0): Promise<string> {
+  const result = await runNode(args, { ...process.env, ...env });
+  expect(result.code).toBe(expectedCode);
+  return result.stdout + result.stderr;
 }
 
 describe('the README quickstart', () => {
   it('runs as written against the API', async () => {
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(packageRoot, 'examples', 'quickstart.mjs')], { env: cliEnv(api) });
-      let text = '';
-      child.stdout.on('data', (d) => (text += d));
-      child.stderr.on('data', (d) => (text += d));
-      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(text))));
-    });
+    const run = await runNode([], cliEnv(api), join(packageRoot, 'examples', 'quickstart.mjs'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = run.stdout;
     expect(out).toContain('Upstream of datum://model-prod:');
     expect(out).toMatch(/1 {2}EXECUTION train/);
     expect(out).toMatch(/2 {2}DATUM {5}raw\/events.csv {2}s3:\/\/demo-bucket\/raw\/events.csv/);

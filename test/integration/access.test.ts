@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { packageRoot } from '../../src/paths.js';
+import { runNode } from '../support/cli.js';
 import { ADMIN_TOKEN, cliEnv, errorCode, resetDatabase, startApi, type TestApi } from '../support/api.js';
 
 let api: TestApi;
@@ -81,15 +79,7 @@ describe('audit log', () => {
 });
 
 describe('pedigree token', () => {
-  const cli = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(packageRoot, 'bin', 'pedigree.js'), 'token', ...args], { env: cliEnv(api) });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const cli = (args: string[]) => runNode(['token', ...args], cliEnv(api));
 
   it('creates a token and prints it on the last line, lists it, and revokes it', async () => {
     const made = await cli(['create', '--role', 'writer', '--project', 'acl', '--name', 'ci-bot']);

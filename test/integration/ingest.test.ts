@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
+import { runNode } from '../support/cli.js';
 import { cliEnv, cypher, errorCode, resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
 
 const fixtures = join(packageRoot, 'test', 'fixtures', 'ingest');
@@ -18,16 +18,7 @@ afterAll(() => api.close());
 const newExecution = async (project: string) =>
   (await api.ok(`mutation($p: String!) { createExecution(input: {project: $p, name: "step"}) { id } }`, { p: project })).createExecution.id as string;
 
-function pedigree(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'pedigree.js'), ...args], { env: cliEnv(api) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pedigree = (args: string[]) => runNode(args, cliEnv(api));
 
 const datumCount = async (project: string) => (await cypher('MATCH (d:Datum {project: $p}) RETURN count(d) AS n', { p: project })).records[0].get('n').toNumber();
 
