@@ -1,11 +1,12 @@
 import type { RequestContext } from '../src/context.js';
+import { durationSeconds } from '../src/services/executions.js';
 import { lineageFields, metadataField, projectField, related, relatedOne, type Parent } from './shared.js';
 
 export const Execution = {
   project: projectField,
   commands: (n: Parent) => n.commands ?? [],
   parameters: (n: Parent) => (n.parameters ? JSON.parse(n.parameters) : null),
-  duration: (n: Parent) => (n.startedAt && n.endedAt ? (Date.parse(n.endedAt) - Date.parse(n.startedAt)) / 1000 : null),
+  duration: durationSeconds,
   parent: relatedOne('parentOf'),
   steps: related('stepsOf'),
   inputs: related('inputsOfExecution'),

@@ -66,7 +66,7 @@ export async function readFolder(dir: string, progress?: FolderProgress): Promis
       problems.push(...result.problems);
       if (result.path && result.piece) {
         const file = files.get(result.path)!;
-        file.manifest = [...(file.manifest ?? []), { line, metadata: result.piece.metadata }];
+        (file.manifest ??= []).push({ line, metadata: result.piece.metadata });
       }
     }
   }

@@ -1,4 +1,5 @@
 import { parseTree, type ParseError } from 'jsonc-parser';
+import { groupBy } from '../domain/group.js';
 import { parseMetadata } from '../metadata/rules.js';
 
 /**
@@ -105,12 +106,10 @@ export function parseManifestLine(text: string, line: number, outputs: (path: st
 
 /** A whole manifest text (the mutation's `manifest` argument), split by output path. */
 export function parseManifest(text: string, outputs: (path: string) => boolean): { pieces: Map<string, MetadataPiece[]>; problems: IngestProblem[] } {
-  const pieces = new Map<string, MetadataPiece[]>();
-  const problems: IngestProblem[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const result = parseManifestLine(raw.replace(/\r$/, ''), i + 1, outputs);
-    problems.push(...result.problems);
-    if (result.path && result.piece) pieces.set(result.path, [...(pieces.get(result.path) ?? []), result.piece]);
-  });
-  return { pieces, problems };
+  const results = text.split('\n').map((raw, i) => parseManifestLine(raw.replace(/\r$/, ''), i + 1, outputs));
+  const matched = results.filter((r) => r.path && r.piece);
+  return {
+    pieces: new Map([...groupBy(matched, (r) => r.path!)].map(([path, rs]) => [path, rs.map((r) => r.piece!)])),
+    problems: results.flatMap((r) => r.problems),
+  };
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { groupBy } from '../domain/group.js';
 import type { Executor, Row } from '../db/executor.js';
 import { int } from '../db/records.js';
 import { RELATIONS, type RelationName } from './relations.js';
@@ -92,12 +93,9 @@ MATCH (:Execution {id: id})-[r:READ]->(m)
 RETURN id, r.inputName AS inputName, r.alias AS alias, m AS node ORDER BY r.inputName, m.id`,
       params: { ids },
     });
-    const byId = new Map<string, Array<{ inputName: string; alias: string | null; node: Entity }>>();
-    for (const r of rows) {
-      nodeById.prime(r.node.id, r.node);
-      byId.set(r.id, [...(byId.get(r.id) ?? []), { inputName: r.inputName, alias: r.alias, node: r.node }]);
-    }
-    return ids.map((id) => byId.get(id) ?? []);
+    for (const r of rows) nodeById.prime(r.node.id, r.node);
+    const byId = groupBy(rows, (r) => r.id as string);
+    return ids.map((id) => (byId.get(id) ?? []).map((r) => ({ inputName: r.inputName, alias: r.alias, node: r.node as Entity })));
   });
 
   const metadata = new Map<string, DataLoader<string, Entity[]>>();
@@ -117,9 +115,8 @@ WHERE ($history OR m:Current) AND ($keys IS NULL OR m.key IN $keys)
 RETURN id, m ORDER BY coalesce(m.group, ''), m.key, m.loggedAt DESC, m.id`,
           params: { ids, keys: keys ?? null, history },
         });
-        const byId = new Map<string, Entity[]>();
-        for (const r of rows) byId.set(r.id, [...(byId.get(r.id) ?? []), r.m]);
-        return ids.map((id) => byId.get(id) ?? []);
+        const byId = groupBy(rows, (r) => r.id as string);
+        return ids.map((id) => (byId.get(id) ?? []).map((r) => r.m as Entity));
       });
       metadata.set(key, loader);
     }

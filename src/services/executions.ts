@@ -53,6 +53,10 @@ export interface ExecutionFilter extends CommonFilter {
   parent?: string | null;
 }
 
+/** Seconds from start to end, once both are known. */
+export const durationSeconds = (e: Record<string, any>): number | null =>
+  e.startedAt && e.endedAt ? (Date.parse(e.endedAt) - Date.parse(e.startedAt)) / 1000 : null;
+
 /**
  * The system record every execution gets without asking (group `system`, source SYSTEM):
  * host, image, hardware, commit, repository and attempt at creation, startedAt when it
@@ -144,7 +148,7 @@ RETURN e`,
       if (current.status !== to) {
         const times = to === 'RUNNING'
           ? { startedAt: e.startedAt }
-          : { endedAt: e.endedAt, duration: e.startedAt ? (Date.parse(e.endedAt) - Date.parse(e.startedAt)) / 1000 : null };
+          : { endedAt: e.endedAt, duration: durationSeconds(e) };
         await recordSystemMetadata(tx, id, times, this.principal);
       }
       return e;
@@ -193,7 +197,6 @@ ON CREATE SET r.alias = x.alias`,
     if (filter?.parent) where.add('EXISTS { (n)-[:PART_OF]->(:Execution {id: $parent}) }', { parent: filter.parent });
     return listPage(this.executor, 'Execution', where, first, after);
   }
-
 }
 
 export async function requireExecution(tx: Tx, id: string): Promise<Entity> {

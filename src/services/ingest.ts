@@ -1,10 +1,11 @@
 import type { Executor } from '../db/executor.js';
+import { groupBy } from '../domain/group.js';
 import { badInput } from '../domain/errors.js';
 import { checkBatch } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
 import { parseManifest, type IngestProblem, type MetadataPiece } from '../ingest/parse.js';
 import { parseMetadata } from '../metadata/rules.js';
-import { checkOutputs, requireExecution, writeOutputs, type OutputInput } from './executions.js';
+import { checkOutputs, requireExecution, writeOutputs, type OutputInput, type OutputRow } from './executions.js';
 import { applyMetadata, type MetadataItem } from './metadata.js';
 import type { Principal } from '../access/roles.js';
 
@@ -71,11 +72,12 @@ export class IngestService {
     const manifest = args.manifest ? parseManifest(args.manifest, (p) => paths.has(p)) : { pieces: new Map<string, MetadataPiece[]>(), problems: [] };
     problems.push(...manifest.problems);
 
-    const good: Array<{ file: IngestFile; pieces: MetadataPiece[] }> = [];
+    const good: Array<{ file: IngestFile; row: OutputRow; pieces: MetadataPiece[] }> = [];
     args.files.forEach((file, i) => {
       const before = problems.length;
+      let row: OutputRow | undefined;
       try {
-        checkOutputs([file], `files.${i}`);
+        [row] = checkOutputs([file], `files.${i}`);
       } catch (error) {
         problems.push({ file: file.path, field: (error as { extensions?: { field?: string } }).extensions?.field, message: (error as Error).message, output: file.path });
       }
@@ -85,12 +87,11 @@ export class IngestService {
           problems.push({ file: piece.source === 'SIDECAR' ? `${file.path}.metadata.json` : 'valohai.metadata.jsonl', line: piece.line, field: p.field || undefined, message: p.message, output: file.path });
         }
       }
-      if (problems.length === before) good.push({ file, pieces });
+      if (row && problems.length === before) good.push({ file, row, pieces });
     });
     // a manifest line with a problem may concern a file that is otherwise fine
     const blocked = new Set(problems.map((p) => p.output));
     const writable = good.filter((g) => !blocked.has(g.file.path));
-    // whole-file problems (a manifest line naming no output) block the default all-or-nothing too
     const dryRun = args.dryRun === true;
     if (problems.length && !args.allowPartial && !dryRun) {
       const first = problems[0];
@@ -103,8 +104,8 @@ export class IngestService {
 
     return this.executor.write(async (tx) => {
       await requireExecution(tx, args.executionId);
-      const rows = checkOutputs(writable.map((g) => g.file), 'files');
-      const outputs = writable.length ? await writeOutputs(tx, args.executionId, rows) : [];
+      const rows = writable.map((g, i) => ({ ...g.row, i }));
+      const outputs = rows.length ? await writeOutputs(tx, args.executionId, rows) : [];
       const items: MetadataItem[] = [];
       writable.forEach((g, i) => {
         for (const piece of g.pieces) {
@@ -112,8 +113,8 @@ export class IngestService {
         }
       });
       const applied = items.length ? await applyMetadata(tx, items, this.principal, ['Datum']) : [];
-      const keys = new Map<string, string[]>();
-      for (const a of applied) keys.set(a.target.id, [...new Set([...(keys.get(a.target.id) ?? []), ...a.entries.map((e) => e.key as string)])]);
+      // a file's sidecar and manifest lines are separate items: their keys join
+      const keys = new Map([...groupBy(applied, (a) => a.target.id)].map(([id, list]) => [id, [...new Set(list.flatMap((a) => a.entries.map((e) => e.key as string)))]]));
       const changes: IngestChange[] = writable.map((g, i) => {
         const { datum, created } = outputs[i];
         const written = keys.get(datum.id) ?? [];

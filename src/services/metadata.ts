@@ -1,4 +1,5 @@
 import type { Executor, Tx } from '../db/executor.js';
+import { groupBy } from '../domain/group.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { checkBatch } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
@@ -6,7 +7,7 @@ import { parseMetadata, type MetadataProblem } from '../metadata/rules.js';
 import { writeEntriesQuery, type MetadataSource } from '../metadata/store.js';
 import { moveAlias } from './aliases.js';
 import type { Principal } from '../access/roles.js';
-import { addTagsQuery } from './tags.js';
+import { tagRowsQuery } from './tags.js';
 import { joinVersions } from './versions.js';
 
 /** Labels metadata can describe. */
@@ -71,7 +72,7 @@ RETURN n`,
     params: { ids },
   });
   const targets = new Map(locked.map((r) => [r.n.id as string, r.n as Entity]));
-  const prefixes = await stepPrefixes(tx, items);
+  const prefixes = await stepPrefixes(tx, items, targets);
   const problems: MetadataProblem[] = [];
   const parsed = items.map((item) => {
     const target = targets.get(item.targetId);
@@ -92,23 +93,27 @@ RETURN n`,
   });
   if (problems.length) throw problemsError(problems);
 
+  // Reserved keys: one statement each for all targets' tags and versions; alias moves one
+  // by one, since each is a compare-and-set of its own.
+  const tagRows = parsed.filter((p) => p.actions.tags.length).map((p) => ({ target: p.target.id, tags: [...new Set(p.actions.tags.map((t) => t.trim()))] }));
+  if (tagRows.length) await tx.run(tagRowsQuery(tagRows));
   for (const { target, actions } of parsed) {
-    if (actions.tags.length) await tx.run(addTagsQuery([target.id], [...new Set(actions.tags.map((t) => t.trim()))]));
     if (actions.alias) await moveAlias(tx, { project: target.project, name: actions.alias, datumId: target.id, reason: 'valohai.alias metadata' }, principal);
-    const versions = [...actions.datasetVersions, ...actions.modelVersions];
-    if (versions.length) await joinVersions(tx, target.project, target.id, versions, principal);
   }
+  const joins = parsed
+    .map((p) => ({ project: p.target.project, datumId: p.target.id, uris: [...p.actions.datasetVersions, ...p.actions.modelVersions] }))
+    .filter((j) => j.uris.length);
+  if (joins.length) await joinVersions(tx, joins, principal);
   const written = await tx.run(
     writeEntriesQuery(parsed.map((p) => ({ target: p.target.id, values: p.values, execution: p.item.executionId ?? null, source: p.item.source, skipUnchanged: p.item.skipUnchanged })), principal.name),
   );
-  const entries = new Map<string, Entity[]>();
-  for (const r of written) entries.set(r.target, [...(entries.get(r.target) ?? []), r.m]);
-  return parsed.map((p) => ({ target: p.target, entries: entries.get(p.target.id) ?? [] }));
+  const entries = groupBy(written, (r) => r.target as string);
+  return parsed.map((p) => ({ target: p.target, entries: (entries.get(p.target.id) ?? []).map((r) => r.m as Entity) }));
 }
 
 /** ZenML's rule: a step logging onto its own pipeline run writes `step_name::key`. */
-async function stepPrefixes(tx: Tx, items: MetadataItem[]): Promise<Map<MetadataItem, string>> {
-  const pairs = items.filter((i) => i.executionId && i.executionId !== i.targetId);
+async function stepPrefixes(tx: Tx, items: MetadataItem[], targets: Map<string, Entity>): Promise<Map<MetadataItem, string>> {
+  const pairs = items.filter((i) => i.executionId && i.executionId !== i.targetId && targets.get(i.targetId)?.labels.includes('Execution'));
   const out = new Map<MetadataItem, string>();
   if (!pairs.length) return out;
   const rows = await tx.run({
@@ -117,9 +122,10 @@ MATCH (s:Execution {id: pair.step})-[:PART_OF]->(:Execution {id: pair.run})
 RETURN pair.step AS step, pair.run AS run, s.name AS name`,
     params: { pairs: pairs.map((i) => ({ step: i.executionId, run: i.targetId })) },
   });
+  const names = new Map(rows.map((r) => [`${r.step}|${r.run}`, r.name as string]));
   for (const item of pairs) {
-    const row = rows.find((r) => r.step === item.executionId && r.run === item.targetId);
-    if (row) out.set(item, row.name);
+    const name = names.get(`${item.executionId}|${item.targetId}`);
+    if (name) out.set(item, name);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Executor, Query, Tx } from '../db/executor.js';
+import { NOW } from '../db/cypher/time.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { checkBatch, checkText } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
@@ -11,18 +12,24 @@ export function checkTags(tags: string[], field = 'tags'): string[] {
   return [...new Set(tags.map((t, i) => checkText(`${field}.${i}`, t.trim(), 128)))];
 }
 
-/** Tags live in the target's project; a tag is created the first time it is used there. */
-export function addTagsQuery(targetIds: string[], tags: string[]): Query {
+/**
+ * Each row's tags on its target, in one statement. Tags live in the target's project; a
+ * tag is created the first time it is used there.
+ */
+export function tagRowsQuery(rows: Array<{ target: string; tags: string[] }>): Query {
   return {
-    cypher: `UNWIND $targetIds AS targetId
-MATCH (n:Entity {id: targetId})
-UNWIND $tags AS name
+    cypher: `UNWIND $rows AS row
+MATCH (n:Entity {id: row.target})
+UNWIND row.tags AS name
 MERGE (t:Entity:Tag {project: n.project, name: name})
-ON CREATE SET t.id = randomUUID(), t.createdAt = datetime()
+ON CREATE SET t.id = randomUUID(), t.createdAt = ${NOW}
 MERGE (n)-[:TAGGED]->(t)`,
-    params: { targetIds, tags },
+    params: { rows },
   };
 }
+
+/** The same tags on every target. */
+export const addTagsQuery = (targetIds: string[], tags: string[]) => tagRowsQuery(targetIds.map((target) => ({ target, tags })));
 
 export class TagService {
   constructor(private readonly executor: Executor) {}

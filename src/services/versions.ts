@@ -122,33 +122,37 @@ RETURN v`,
 }
 
 /**
- * `valohai.dataset-versions` / `valohai.model-versions`: the datum joins each version,
- * created (with its model or dataset) when new. A model version named by number moves the
- * model's counter past it, so the next createModelVersion does not reuse the number.
+ * `valohai.dataset-versions` / `valohai.model-versions`: each datum joins the versions its
+ * row names, created (with their model or dataset) when new; one statement per kind for
+ * all rows. A model version named by number moves the model's counter past it, so the
+ * next createModelVersion does not reuse the number.
  */
-export async function joinVersions(tx: Tx, project: string, datumId: string, uris: string[], principal: Principal): Promise<void> {
-  const rows = uris.map((uri) => {
-    const ref = parseRef(uri, 'uri');
-    if (ref.kind === 'modelVersion') return { kind: MODEL, name: ref.model, version: ref.version, uri: modelVersionUri(ref.model, ref.version) };
-    if (ref.kind === 'datasetVersion') return { kind: DATASET, name: ref.dataset, version: ref.version, uri: datasetVersionUri(ref.dataset, ref.version) };
-    throw badInput(`'${uri}' is not a model:// or dataset:// version URI`, { field: 'uri' });
-  });
+export async function joinVersions(tx: Tx, joins: Array<{ project: string; datumId: string; uris: string[] }>, principal: Principal): Promise<void> {
+  const rows = joins.flatMap(({ project, datumId, uris }) =>
+    uris.map((uri) => {
+      const ref = parseRef(uri, 'uri');
+      const base = { project, datumId, ownerId: randomUUID(), versionId: randomUUID() };
+      if (ref.kind === 'modelVersion') return { ...base, kind: MODEL, name: ref.model, version: ref.version as number | string, uri: modelVersionUri(ref.model, ref.version) };
+      if (ref.kind === 'datasetVersion') return { ...base, kind: DATASET, name: ref.dataset, version: ref.version as number | string, uri: datasetVersionUri(ref.dataset, ref.version) };
+      throw badInput(`'${uri}' is not a model:// or dataset:// version URI`, { field: 'uri' });
+    }),
+  );
   for (const kind of [MODEL, DATASET]) {
-    const batch = rows.filter((r) => r.kind === kind).map((r) => ({ ...r, kind: undefined, ownerId: randomUUID(), versionId: randomUUID() }));
+    const batch = rows.filter((r) => r.kind === kind).map(({ kind: _, ...row }) => row);
     if (!batch.length) continue;
     await tx.run({
       cypher: `UNWIND $rows AS row
-MERGE (o:Entity:${kind.owner} {project: $project, name: row.name})
+MERGE (o:Entity:${kind.owner} {project: row.project, name: row.name})
 ON CREATE SET o.id = row.ownerId, o.createdAt = ${NOW}, o.versionCount = 0
 FOREACH (_ IN CASE WHEN $isModel AND row.version > o.versionCount THEN [1] ELSE [] END | SET o.versionCount = row.version)
-MERGE (v:Entity:${kind.version} {project: $project, uri: row.uri})
+MERGE (v:Entity:${kind.version} {project: row.project, uri: row.uri})
 ON CREATE SET v.id = row.versionId, v.name = row.name, v.version = row.version, v.createdAt = ${NOW}, v.createdBy = $by,
               v.status = CASE WHEN $isModel THEN 'PENDING' ELSE null END
 MERGE (o)-[:HAS_VERSION]->(v)
-WITH v
-MATCH (d:Datum {id: $datumId})
+WITH v, row
+MATCH (d:Datum {id: row.datumId})
 MERGE (v)-[:CONTAINS]->(d)`,
-      params: { project, rows: batch, isModel: kind === MODEL, by: principal.name, datumId },
+      params: { rows: batch, isModel: kind === MODEL, by: principal.name },
     });
   }
 }
