@@ -31,7 +31,8 @@ export interface ContextDeps {
  */
 export function createContext(deps: ContextDeps, principal: Principal): RequestContext {
   const audit: AuditContext = { principal };
-  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, audit });
+  const scope = principal.projects === '*' ? null : principal.projects;
+  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, audit, scope });
   const loaders = createLoaders(executor);
-  return { principal, loaders, audit, tokens: deps.tokens.through(executor), services: createServices(executor, loaders, principal) };
+  return { principal, loaders, audit, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal) };
 }

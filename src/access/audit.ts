@@ -22,6 +22,13 @@ function targetOf(args: Record<string, unknown>): string | null {
   return null;
 }
 
+/** The project a mutation names, directly or in its input object. */
+function projectOf(args: Record<string, unknown>): string | null {
+  const input = args.input as Record<string, unknown> | undefined;
+  const project = args.project ?? input?.project;
+  return typeof project === 'string' ? project : null;
+}
+
 /** The arguments, compact: long lists are counted, not copied. */
 function summarise(args: Record<string, unknown>): string {
   const text = JSON.stringify(args, (_, v) => (Array.isArray(v) && v.length > 20 ? `[${v.length} items]` : typeof v === 'bigint' ? v.toString() : v));
@@ -30,8 +37,14 @@ function summarise(args: Record<string, unknown>): string {
 
 export function auditEntryQuery(audit: Required<AuditContext>): Query {
   return {
-    cypher: `CREATE (:AuditEntry {id: $id, createdAt: ${NOW}, principal: $principal, tokenId: $tokenId, operation: $operation, targetId: $targetId, summary: $summary})`,
+    cypher: `OPTIONAL MATCH (target:Entity {id: $targetId})
+CREATE (:AuditEntry {id: $id, createdAt: ${NOW}, principal: $principal, tokenId: $tokenId, operation: $operation, targetId: $targetId,
+                     project: coalesce($projectArg, target.project), summary: $summary})`,
+    // Written after the mutation's own statements passed the project check; the entry's
+    // project (named by the mutation, or its target's) decides which admins see it.
+    global: 'the audit entry of a mutation already checked',
     params: {
+      projectArg: projectOf(audit.operation.args),
       id: randomUUID(),
       principal: audit.principal.name,
       tokenId: audit.principal.tokenId,

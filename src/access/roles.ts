@@ -1,4 +1,4 @@
-import { PedigreeError } from '../domain/errors.js';
+import { forbidden } from '../domain/errors.js';
 
 /**
  * Roles, each including the ones before it: readers read; writers record executions,
@@ -40,6 +40,6 @@ export function requiredRole(operation: 'query' | 'mutation', field: string): Ro
 /** Throws FORBIDDEN unless the principal's role includes `role`; says which role is needed. */
 export function requireRole(principal: Principal, role: Role, what: string): void {
   if (ROLES.indexOf(principal.role) < ROLES.indexOf(role)) {
-    throw new PedigreeError('FORBIDDEN', `${what} needs the ${role} role; this token is ${principal.role}`, { required: role });
+    throw forbidden(`${what} needs the ${role} role; this token is ${principal.role}`, { required: role });
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Executor } from '../db/executor.js';
 import { NOW } from '../db/cypher/time.js';
-import { badInput, notFound } from '../domain/errors.js';
+import { badInput, forbidden, notFound } from '../domain/errors.js';
 import { checkName } from '../domain/uris.js';
 import { checkText } from '../domain/validation.js';
 import { isRole, ROLES, type Principal, type Role } from './roles.js';
@@ -36,15 +36,23 @@ const toRecord = (t: Record<string, any>): TokenRecord => ({
 /** How long a looked-up token is trusted before it is read again (revocation delay). */
 const CACHE_MS = 5_000;
 
+/**
+ * Tokens belong to no project, so their statements say so to the executor; an admin of
+ * some projects manages only tokens confined to those projects (`$scope` below).
+ */
+const TOKENS = 'tokens belong to no project';
+const MANAGED = '($scope IS NULL OR all(p IN t.projects WHERE p IN $scope))';
+
 export class TokenStore {
   constructor(
     private readonly executor: Executor,
     private readonly cache = new Map<string, { principal: Principal | null; until: number }>(),
+    private readonly principal: Principal | null = null,
   ) {}
 
   /** The same store through a request's executor, so token changes are audited with the request. */
-  through(executor: Executor): TokenStore {
-    return new TokenStore(executor, this.cache);
+  through(executor: Executor, principal: Principal): TokenStore {
+    return new TokenStore(executor, this.cache, principal);
   }
 
   async create(input: { name: string; role: string; projects: string[] }): Promise<{ token: string; record: TokenRecord }> {
@@ -52,10 +60,16 @@ export class TokenStore {
     if (!isRole(input.role)) throw badInput(`role must be one of ${ROLES.join(', ')}, got '${input.role}'`, { field: 'role' });
     if (!input.projects.length) throw badInput("projects must name at least one project, or '*' for all", { field: 'projects' });
     const projects = input.projects.map((p, i) => (p === '*' ? p : checkName(`projects.${i}`, p)));
+    const mine = this.principal?.projects ?? '*';
+    if (mine !== '*') {
+      const outside = projects.find((p) => !mine.includes(p));
+      if (outside) throw forbidden(`This token cannot grant project '${outside}'; it may grant only ${mine.join(', ')}`, { field: 'projects' });
+    }
     const token = newToken();
     const [row] = await this.executor.write((tx) =>
       tx.run({
         cypher: `CREATE (t:Token {id: $id, hash: $hash, name: $name, role: $role, projects: $projects, createdAt: ${NOW}}) RETURN t`,
+        global: TOKENS,
         params: { id: randomUUID(), hash: hashToken(token), name: input.name, role: input.role, projects },
       }),
     );
@@ -69,22 +83,23 @@ export class TokenStore {
         cypher: `MERGE (t:Token {hash: $hash})
 ON CREATE SET t.id = $id, t.name = $name, t.role = 'admin', t.projects = ['*'], t.createdAt = ${NOW}
 REMOVE t.revokedAt`,
+        global: TOKENS,
         params: { hash: hashToken(token), id: randomUUID(), name },
       }),
     );
   }
 
   count(): Promise<number> {
-    return this.executor.query({ cypher: 'MATCH (t:Token) WHERE t.revokedAt IS NULL RETURN count(t) AS n' }).then((r) => r[0].n);
+    return this.executor.query({ cypher: 'MATCH (t:Token) WHERE t.revokedAt IS NULL RETURN count(t) AS n', global: TOKENS }).then((r) => r[0].n);
   }
 
   list(): Promise<TokenRecord[]> {
-    return this.executor.query({ cypher: 'MATCH (t:Token) RETURN t ORDER BY t.createdAt, t.id' }).then((rows) => rows.map((r) => toRecord(r.t)));
+    return this.executor.query({ cypher: `MATCH (t:Token) WHERE ${MANAGED} RETURN t ORDER BY t.createdAt, t.id` }).then((rows) => rows.map((r) => toRecord(r.t)));
   }
 
   async revoke(id: string): Promise<TokenRecord> {
     const [row] = await this.executor.write((tx) =>
-      tx.run({ cypher: `MATCH (t:Token {id: $id}) SET t.revokedAt = coalesce(t.revokedAt, ${NOW}) RETURN t`, params: { id } }),
+      tx.run({ cypher: `MATCH (t:Token {id: $id}) WHERE ${MANAGED} SET t.revokedAt = coalesce(t.revokedAt, ${NOW}) RETURN t`, params: { id } }),
     );
     if (!row) throw notFound('Token', id);
     this.cache.clear();
@@ -101,6 +116,7 @@ REMOVE t.revokedAt`,
         cypher: `MATCH (t:Token {hash: $hash}) WHERE t.revokedAt IS NULL
 SET t.lastUsedAt = ${NOW}
 RETURN t`,
+        global: TOKENS,
         params: { hash },
       }),
     );

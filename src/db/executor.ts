@@ -1,5 +1,5 @@
 import neo4j, { Driver, ManagedTransaction, Neo4jError, Session } from 'neo4j-driver';
-import { conflict, limitExceeded, PedigreeError, serviceUnavailable } from '../domain/errors.js';
+import { conflict, forbidden, limitExceeded, PedigreeError, serviceUnavailable } from '../domain/errors.js';
 import { toPlain } from './records.js';
 import { auditEntryQuery, type AuditContext } from '../access/audit.js';
 
@@ -7,6 +7,8 @@ import { auditEntryQuery, type AuditContext } from '../access/audit.js';
 export interface Query {
   cypher: string;
   params?: Record<string, unknown>;
+  /** Why the statement touches no project's data (tokens, the audit entry): it then runs without the project predicate. */
+  global?: string;
 }
 
 export type Row = Record<string, any>;
@@ -23,6 +25,11 @@ export interface ExecutorOptions {
   onQuery?: (query: Query) => void;
   /** The request's audit record: a write transaction of a mutation adds its entry before committing. */
   audit?: AuditContext;
+  /**
+   * The projects the request may see: null for all, absent for the server's own work
+   * (migrations, authentication), which is the only work that runs without the predicate.
+   */
+  scope?: readonly string[] | null;
 }
 
 /**
@@ -72,15 +79,38 @@ export class Executor {
   private wrap(tx: ManagedTransaction): Tx {
     return {
       run: async (query) => {
-        this.options.onQuery?.(query);
-        const result = await tx.run(query.cypher, query.params ?? {});
+        const params = this.scoped(query);
+        this.options.onQuery?.({ ...query, params });
+        const result = await tx.run(query.cypher, params);
+        const scope = this.options.scope ?? null;
         return result.records.map((record) => {
           const row: Row = {};
-          for (const key of record.keys) row[key as string] = toPlain(record.get(key));
+          for (const key of record.keys) row[key as string] = toPlain(record.get(key), scope);
           return row;
         });
       },
     };
+  }
+
+  /**
+   * Project isolation, in the one place every statement passes: a statement pinned to a
+   * `$project` runs only for a project of the token (FORBIDDEN otherwise, before anything
+   * is read, so the answer says nothing about what exists there); any other statement must
+   * apply the predicate on `$scope` (see `visible`) or say why it needs none. Nodes of
+   * other projects a statement still returns (lineage crossing projects) arrive redacted.
+   */
+  private scoped(query: Query): Record<string, unknown> {
+    const params = query.params ?? {};
+    const scope = this.options.scope;
+    if (scope === undefined) return params;
+    const pinned = typeof params.project === 'string';
+    if (pinned && scope !== null && !scope.includes(params.project as string)) {
+      throw forbidden(`This token cannot use project '${params.project}'`, { field: 'project' });
+    }
+    if (!pinned && !query.global && !/\$scope\b/.test(query.cypher)) {
+      throw new Error(`Statement without the project predicate: ${query.cypher.slice(0, 200)}`);
+    }
+    return { ...params, scope };
   }
 
   private async withSession<T>(mode: 'READ' | 'WRITE', work: (s: Session) => Promise<T>): Promise<T> {

@@ -42,6 +42,16 @@ export const MIGRATIONS: string[] = [
   'CREATE INDEX current_bool IF NOT EXISTS FOR (n:Current) ON (n.key, n.bool)',
 ];
 
+/**
+ * Data written before a rule existed, brought up to it at start; each statement is
+ * idempotent. Alias moves and approvals carry their parent's project so that the project
+ * predicate applies to them like to every other node.
+ */
+const BACKFILLS = [
+  'MATCH (a:Alias)-[:MOVED]->(m:AliasMove) WHERE m.project IS NULL SET m.project = a.project',
+  'MATCH (v:ModelVersion)-[:DECIDED]->(d:Approval) WHERE d.project IS NULL SET d.project = v.project',
+];
+
 function snake(label: string) {
   return label.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
@@ -66,4 +76,5 @@ export async function migrate(executor: Executor): Promise<void> {
     }
   }
   await executor.schema('CALL db.awaitIndexes(300)');
+  for (const statement of BACKFILLS) await executor.schema(statement);
 }

@@ -4,22 +4,29 @@ import neo4j, { isDate, isDateTime, isDuration, isInt, isLocalDateTime, isNode, 
  * The one place where Neo4j values become plain JavaScript: integers become numbers
  * (bigint past 2^53, so sizes stay exact), temporals ISO strings, nodes their properties
  * plus `labels`. Nothing above the db layer sees a driver type.
+ *
+ * A node of a project outside `scope` (null: every project) keeps only its id and labels
+ * and is marked `redacted`: nothing of it travels further than this function.
  */
-export function toPlain(value: unknown): unknown {
+export function toPlain(value: unknown, scope: readonly string[] | null = null): unknown {
   if (value === null || value === undefined) return null;
   if (isInt(value)) return value.inSafeRange() ? value.toNumber() : BigInt(value.toString());
   if (isDateTime(value) || isLocalDateTime(value)) return new Date(value.toString()).toISOString();
   if (isDate(value) || isDuration(value)) return value.toString();
-  if (isNode(value)) return { ...plainObject(value.properties), labels: value.labels };
-  if (isRelationship(value)) return { ...plainObject(value.properties), type: value.type };
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (typeof value === 'object') return plainObject(value as Record<string, unknown>);
+  if (isNode(value)) {
+    const project = value.properties.project;
+    if (scope && typeof project === 'string' && !scope.includes(project)) return { id: value.properties.id, labels: value.labels, redacted: true };
+    return { ...plainObject(value.properties, scope), labels: value.labels };
+  }
+  if (isRelationship(value)) return { ...plainObject(value.properties, scope), type: value.type };
+  if (Array.isArray(value)) return value.map((v) => toPlain(v, scope));
+  if (typeof value === 'object') return plainObject(value as Record<string, unknown>, scope);
   return value;
 }
 
-function plainObject(obj: Record<string, unknown>): Record<string, unknown> {
+function plainObject(obj: Record<string, unknown>, scope: readonly string[] | null): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = toPlain(v);
+  for (const [k, v] of Object.entries(obj)) out[k] = toPlain(v, scope);
   return out;
 }
 

@@ -45,6 +45,8 @@ export const conflict = (message: string, details: ErrorDetails = {}) =>
 export const limitExceeded = (message: string, details: ErrorDetails = {}) =>
   new PedigreeError('LIMIT_EXCEEDED', message, details);
 
+export const forbidden = (message: string, details: ErrorDetails = {}) => new PedigreeError('FORBIDDEN', message, details);
+
 export const serviceUnavailable = (message: string) => new PedigreeError('SERVICE_UNAVAILABLE', message);
 
 /** Checks an integer argument against its allowed range; the message says both. */

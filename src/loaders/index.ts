@@ -3,6 +3,7 @@ import { groupBy } from '../domain/group.js';
 import type { Executor, Row } from '../db/executor.js';
 import { int } from '../db/records.js';
 import { RELATIONS, type RelationName } from './relations.js';
+import { visible } from '../db/cypher/scope.js';
 
 /** A node as the API sees it: its properties plus its labels. */
 export type Entity = Record<string, any> & { id: string; labels: string[] };
@@ -22,7 +23,7 @@ export interface Page {
 export function createLoaders(executor: Executor) {
   const nodeById = new DataLoader<string, Entity | null>(async (ids) => {
     const rows = await executor.query({
-      cypher: 'UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n',
+      cypher: `UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE ${visible('n')} RETURN n`,
       params: { ids },
     });
     const byId = new Map(rows.map((r) => [r.n.id as string, r.n as Entity]));
@@ -40,8 +41,8 @@ export function createLoaders(executor: Executor) {
       loader = new DataLoader(async (ids) => {
         const rows = await executor.query({
           cypher: `UNWIND $ids AS id
-MATCH (n:Entity {id: id})
-CALL { WITH n MATCH ${pattern} RETURN DISTINCT m ORDER BY ${order} ${slice} }
+MATCH (n:Entity {id: id}) WHERE ${visible('n')}
+CALL { WITH n MATCH ${pattern} WHERE ${visible('m')} RETURN DISTINCT m ORDER BY ${order} ${slice} }
 RETURN id, collect(m) AS items`,
           params: { ids, first: int(page?.first ?? 0), offset: int(page?.offset ?? 0) },
         });
@@ -62,7 +63,8 @@ RETURN id, collect(m) AS items`,
       const { pattern } = RELATIONS[name];
       loader = new DataLoader(async (ids) => {
         const rows = await executor.query({
-          cypher: `UNWIND $ids AS id MATCH (n:Entity {id: id}) CALL { WITH n MATCH ${pattern} RETURN count(DISTINCT m) AS c } RETURN id, c`,
+          cypher: `UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE ${visible('n')}
+CALL { WITH n MATCH ${pattern} WHERE ${visible('m')} RETURN count(DISTINCT m) AS c } RETURN id, c`,
           params: { ids },
         });
         const byId = new Map(rows.map((r: Row) => [r.id as string, r.c as number]));
@@ -78,7 +80,7 @@ RETURN id, collect(m) AS items`,
 
   const projectByName = new DataLoader<string, Entity | null>(async (names) => {
     const rows = await executor.query({
-      cypher: 'UNWIND $names AS name MATCH (p:Project {name: name}) RETURN p',
+      cypher: `UNWIND $names AS name MATCH (p:Project {name: name}) WHERE ${visible('p')} RETURN p`,
       params: { names },
     });
     const byName = new Map(rows.map((r) => [r.p.name as string, r.p as Entity]));
@@ -89,7 +91,7 @@ RETURN id, collect(m) AS items`,
   const readsOf = new DataLoader<string, Array<{ inputName: string; alias: string | null; node: Entity }>>(async (ids) => {
     const rows = await executor.query({
       cypher: `UNWIND $ids AS id
-MATCH (:Execution {id: id})-[r:READ]->(m)
+MATCH (e:Execution {id: id})-[r:READ]->(m) WHERE ${visible('e')} AND ${visible('m')}
 RETURN id, r.inputName AS inputName, r.alias AS alias, m AS node ORDER BY r.inputName, m.id`,
       params: { ids },
     });
@@ -110,8 +112,8 @@ RETURN id, r.inputName AS inputName, r.alias AS alias, m AS node ORDER BY r.inpu
       loader = new DataLoader(async (ids) => {
         const rows = await executor.query({
           cypher: `UNWIND $ids AS id
-MATCH (:Entity {id: id})<-[:DESCRIBES]-(m:MetadataEntry)
-WHERE ($history OR m:Current) AND ($keys IS NULL OR m.key IN $keys)
+MATCH (n:Entity {id: id})<-[:DESCRIBES]-(m:MetadataEntry)
+WHERE ($history OR m:Current) AND ($keys IS NULL OR m.key IN $keys) AND ${visible('n')}
 RETURN id, m ORDER BY coalesce(m.group, ''), m.key, m.loggedAt DESC, m.id`,
           params: { ids, keys: keys ?? null, history },
         });

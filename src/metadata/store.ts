@@ -3,6 +3,7 @@ import type { Query } from '../db/executor.js';
 import { NOW } from '../db/cypher/time.js';
 import { int } from '../db/records.js';
 import type { MetadataValue } from './rules.js';
+import { visible } from '../db/cypher/scope.js';
 
 /**
  * How metadata is stored. Neo4j properties cannot hold maps, so each logged value is a
@@ -47,7 +48,7 @@ export function writeEntriesQuery(rows: EntryRow[], by: string): Query {
   }));
   return {
     cypher: `UNWIND $entries AS e
-MATCH (n:Entity {id: e.target})
+MATCH (n:Entity {id: e.target}) WHERE ${visible('n')}
 OPTIONAL MATCH (n)<-[:DESCRIBES]-(old:Current {key: e.key})
 WITH n, e, old WHERE NOT (e.skipUnchanged AND old IS NOT NULL AND old.type = e.type AND old.value = e.value AND coalesce(old.group, '') = coalesce(e.group, ''))
 CREATE (m:Entity:MetadataEntry:Current {id: e.id, project: n.project, key: e.key, group: e.group, type: e.type, value: e.value,
@@ -55,7 +56,7 @@ CREATE (m:Entity:MetadataEntry:Current {id: e.id, project: n.project, key: e.key
 CREATE (m)-[:DESCRIBES]->(n)
 FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | REMOVE o:Current CREATE (m)-[:SUPERSEDES]->(o))
 WITH m, e
-OPTIONAL MATCH (x:Execution {id: e.execution})
+OPTIONAL MATCH (x:Execution {id: e.execution}) WHERE ${visible('x')}
 FOREACH (l IN CASE WHEN x IS NULL THEN [] ELSE [x] END | CREATE (m)-[:LOGGED_IN]->(l))
 RETURN e.target AS target, m`,
     params: { entries, by },

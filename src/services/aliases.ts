@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, Tx } from '../db/executor.js';
 import { NOW } from '../db/cypher/time.js';
-import { badInput, conflict, notFound, PedigreeError } from '../domain/errors.js';
+import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
 import { requireRole } from '../access/roles.js';
 import { checkName } from '../domain/uris.js';
 import { optionalText } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
 import type { Principal } from '../access/roles.js';
 import { ensureProject } from './projects.js';
+import { visible } from '../db/cypher/scope.js';
 
 export interface SetAliasInput {
   project: string;
@@ -50,7 +51,7 @@ export class AliasService {
   targetAsOf(aliasId: string, asOf: string): Promise<string | null> {
     return this.executor
       .query({
-        cypher: `MATCH (:Alias {id: $id})-[:MOVED]->(m:AliasMove) WHERE m.at <= datetime($asOf)
+        cypher: `MATCH (a:Alias {id: $id})-[:MOVED]->(m:AliasMove) WHERE m.at <= datetime($asOf) AND ${visible('a')}
 RETURN m.to AS target ORDER BY m.seq DESC LIMIT 1`,
         params: { id: aliasId, asOf },
       })
@@ -62,7 +63,7 @@ RETURN m.to AS target ORDER BY m.seq DESC LIMIT 1`,
     return this.executor
       .query({
         cypher: `MATCH (e:Execution)-[r:READ {alias: $name}]->(d:Datum {project: $project})
-WHERE $pointingAt IS NULL OR d.id = $pointingAt
+WHERE ($pointingAt IS NULL OR d.id = $pointingAt) AND ${visible('e')}
 RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
         params: { name: alias.name, project: alias.project, pointingAt: pointingAt ?? null },
       })
@@ -91,7 +92,7 @@ RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
  * one wins; the move is kept as an AliasMove (who, when, from, to, why).
  */
 export async function moveAlias(tx: Tx, input: SetAliasInput, principal: Principal): Promise<Entity> {
-  const [datum] = await tx.run({ cypher: 'MATCH (d:Datum {id: $id}) RETURN d.project AS project', params: { id: input.datumId } });
+  const [datum] = await tx.run({ cypher: `MATCH (d:Datum {id: $id}) WHERE ${visible('d')} RETURN d.project AS project`, params: { id: input.datumId } });
   if (!datum) throw notFound('Datum', input.datumId, { field: 'datumId' });
   if (datum.project !== input.project) {
     throw badInput(`datumId '${input.datumId}' is in project '${datum.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
@@ -125,7 +126,7 @@ OPTIONAL MATCH (a)-[old:POINTS_TO]->(:Datum)
 DELETE old
 CREATE (a)-[:POINTS_TO]->(d)
 SET a.updatedAt = ${NOW}, a.updatedBy = $by
-CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, seq: a.revision, at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
+CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, project: $project, seq: a.revision, at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
 RETURN a`,
     params: { project: input.project, name: input.name, datumId: input.datumId, by: principal.name, from: current, reason: input.reason ?? null, moveId: randomUUID() },
   });
@@ -139,11 +140,11 @@ RETURN a`,
 async function requireApprovedMove(tx: Tx, input: SetAliasInput, principal: Principal): Promise<void> {
   requireRole(principal, 'approver', `Moving the protected alias '${input.name}'`);
   const [approved] = await tx.run({
-    cypher: "MATCH (:ModelVersion {status: 'APPROVED'})-[:CONTAINS]->(d:Datum {id: $id}) RETURN d.id AS id LIMIT 1",
+    cypher: `MATCH (v:ModelVersion {status: 'APPROVED'})-[:CONTAINS]->(d:Datum {id: $id}) WHERE ${visible('v')} RETURN d.id AS id LIMIT 1`,
     params: { id: input.datumId },
   });
   if (!approved) {
-    throw new PedigreeError('FORBIDDEN', `The protected alias '${input.name}' may point only to a datum of an APPROVED model version; '${input.datumId}' is in none`, { field: 'datumId' });
+    throw forbidden(`The protected alias '${input.name}' may point only to a datum of an APPROVED model version; '${input.datumId}' is in none`, { field: 'datumId' });
   }
 }
 

@@ -7,6 +7,7 @@ import type { Entity } from '../loaders/index.js';
 import type { Principal } from '../access/roles.js';
 import { moveAlias } from './aliases.js';
 import { lockNode } from './projects.js';
+import { visible } from '../db/cypher/scope.js';
 
 export type Decision = 'APPROVED' | 'REJECTED' | 'ARCHIVED';
 
@@ -50,8 +51,8 @@ export class ApprovalService {
         throw conflict(`${version.uri} is ${version.status}; it can become ${decision} only from ${FROM[decision].join(' or ')}`, { current: version.status });
       }
       const [row] = await tx.run({
-        cypher: `MATCH (v:ModelVersion {id: $id})
-CREATE (v)-[:DECIDED]->(:Approval {id: $approvalId, at: ${NOW}, by: $by, from: v.status, to: $to, comment: $comment})
+        cypher: `MATCH (v:ModelVersion {id: $id}) WHERE ${visible('v')}
+CREATE (v)-[:DECIDED]->(:Approval {id: $approvalId, project: v.project, at: ${NOW}, by: $by, from: v.status, to: $to, comment: $comment})
 SET v.status = $to, v.statusChangedAt = ${NOW}, v.statusChangedBy = $by
 RETURN v`,
         params: { id: input.id, approvalId: randomUUID(), by: this.principal.name, to: decision, comment },
@@ -65,7 +66,7 @@ RETURN v`,
   }
 
   private async onlyDatum(tx: Tx, versionId: string, uri: string): Promise<string> {
-    const rows = await tx.run({ cypher: 'MATCH (:ModelVersion {id: $id})-[:CONTAINS]->(d:Datum) RETURN d.id AS id LIMIT 2', params: { id: versionId } });
+    const rows = await tx.run({ cypher: `MATCH (:ModelVersion {id: $id})-[:CONTAINS]->(d:Datum) WHERE ${visible('d')} RETURN d.id AS id LIMIT 2`, params: { id: versionId } });
     if (rows.length !== 1) throw badInput(`${uri} contains ${rows.length === 0 ? 'no datum' : 'several datums'}; name promote.datumId`, { field: 'promote.datumId' });
     return rows[0].id;
   }

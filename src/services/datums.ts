@@ -6,6 +6,7 @@ import { commonWhere, listPage, type CommonFilter } from './lists.js';
 import type { AliasService } from './aliases.js';
 import { checked } from '../domain/validation.js';
 import { parseDateTime } from '../scalars/validators.js';
+import { visible } from '../db/cypher/scope.js';
 
 export interface DatumFilter extends CommonFilter {
   producer?: string | null;
@@ -42,7 +43,7 @@ export class DatumService {
         // as of a time, the alias's move history decides; now, its current target
         const alias = await findInProject(
           this.executor,
-          `MATCH (n:Alias {name: $name}) WHERE $project IS NULL OR n.project = $project RETURN n, n.project AS project`,
+          `MATCH (n:Alias {name: $name}) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
           { name: ref.name },
           `Alias 'datum://${ref.name}'`,
           args.project,
@@ -54,7 +55,7 @@ export class DatumService {
       case 'external':
         return findInProject(
           this.executor,
-          'MATCH (n:Datum {uri: $uri}) WHERE $project IS NULL OR n.project = $project RETURN n, n.project AS project',
+          `MATCH (n:Datum {uri: $uri}) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
           { uri: ref.uri },
           `Datum '${ref.uri}'`,
           args.project,

@@ -14,6 +14,7 @@ import type { Principal } from '../access/roles.js';
 import { resolveInputRefs, type InputRef } from './refs.js';
 import { parseMetadata } from '../metadata/rules.js';
 import { writeEntriesQuery } from '../metadata/store.js';
+import { visible } from '../db/cypher/scope.js';
 
 export const EXECUTION_KINDS = ['STEP', 'PIPELINE', 'NOTEBOOK', 'ADHOC', 'DEPLOYMENT'] as const;
 export const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED'] as const;
@@ -102,7 +103,7 @@ export class ExecutionService {
     return this.executor.write(async (tx) => {
       await ensureProject(tx, input.project);
       if (input.parentId) {
-        const [parent] = await tx.run({ cypher: 'MATCH (p:Execution {id: $id}) RETURN p.project AS project', params: { id: input.parentId } });
+        const [parent] = await tx.run({ cypher: `MATCH (p:Execution {id: $id}) WHERE ${visible('p')} RETURN p.project AS project`, params: { id: input.parentId } });
         if (!parent) throw notFound('Execution', input.parentId);
         if (parent.project !== input.project) {
           throw badInput(`input.parentId '${input.parentId}' is in project '${parent.project}', not '${input.project}'`, { field: 'input.parentId' });
@@ -112,7 +113,7 @@ export class ExecutionService {
         cypher: `CREATE (e:Entity:Execution {id: $id, project: $project, status: 'QUEUED', createdAt: ${NOW}})
 SET e += $props
 WITH e
-OPTIONAL MATCH (parent:Execution {id: $parentId})
+OPTIONAL MATCH (parent:Execution {id: $parentId, project: $project})
 FOREACH (p IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | CREATE (e)-[:PART_OF]->(p))
 RETURN e`,
         params: { id, project: input.project, props, parentId: input.parentId ?? null },
@@ -141,7 +142,7 @@ RETURN e`,
         throw conflict(`Execution '${id}' is ${current.status}; it can go to ${to} only from ${from.join(' or ')}`, { status: current.status });
       }
       const [row] = await tx.run({
-        cypher: `MATCH (e:Execution {id: $id}) SET e.status = $to, ${set} RETURN e`,
+        cypher: `MATCH (e:Execution {id: $id}) WHERE ${visible('e')} SET e.status = $to, ${set} RETURN e`,
         params: { id, to },
       });
       const e = row.e as Entity;
@@ -163,9 +164,9 @@ RETURN e`,
       const resolved = await resolveInputRefs(tx, execution.project, inputs, 'inputs');
       if (resolved.some((r) => r.node.id === executionId)) throw badInput('An execution cannot read itself', { field: 'inputs' });
       await tx.run({
-        cypher: `MATCH (e:Execution {id: $executionId})
+        cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
 UNWIND $edges AS x
-MATCH (n:Entity {id: x.id})
+MATCH (n:Entity {id: x.id}) WHERE ${visible('n')}
 MERGE (n)-[c:CONSUMED_BY {inputName: x.inputName}]->(e)
 ON CREATE SET c.alias = x.alias, c.at = ${NOW}
 MERGE (e)-[r:READ {inputName: x.inputName}]->(n)
@@ -200,7 +201,7 @@ ON CREATE SET r.alias = x.alias`,
 }
 
 export async function requireExecution(tx: Tx, id: string): Promise<Entity> {
-  const [row] = await tx.run({ cypher: 'MATCH (e:Execution {id: $id}) RETURN e', params: { id } });
+  const [row] = await tx.run({ cypher: `MATCH (e:Execution {id: $id}) WHERE ${visible('e')} RETURN e`, params: { id } });
   if (!row) throw notFound('Execution', id);
   return row.e;
 }
@@ -247,7 +248,7 @@ export async function writeOutputs(tx: Tx, executionId: string, rows: OutputRow[
   const found = new Map<string, { datum: Entity; created: boolean }>();
   if (stored.length) {
     const created = await tx.run({
-      cypher: `MATCH (e:Execution {id: $executionId})
+      cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
 UNWIND $outputs AS o
 OPTIONAL MATCH (x:Datum {project: e.project, path: o.path})
   WHERE x.sha256 = o.sha256 AND (x)-[:PRODUCED_BY]->(e)
@@ -265,7 +266,7 @@ RETURN o.i AS i, head(collect(d)) AS d, created`,
   }
   if (external.length) {
     const merged = await tx.run({
-      cypher: `MATCH (e:Execution {id: $executionId})
+      cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
 UNWIND $outputs AS o
 OPTIONAL MATCH (before:Datum {project: e.project, uri: o.uri})
 MERGE (d:Entity:Datum {project: e.project, uri: o.uri})
@@ -283,7 +284,7 @@ RETURN o.i AS i, d, other.id AS producer, before IS NULL OR other IS NULL AS cre
       found.set(r.d.uri, { datum: r.d, created: r.created });
     }
     await tx.run({
-      cypher: `MATCH (e:Execution {id: $executionId})
+      cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
 UNWIND $uris AS uri
 MATCH (d:Datum {project: e.project, uri: uri}) WHERE NOT (d)-[:PRODUCED_BY]->()
 CREATE (d)-[:PRODUCED_BY]->(e)`,

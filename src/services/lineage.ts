@@ -12,7 +12,9 @@ export interface LineageNode {
   distance: number;
   /** True when the node has neighbours in the walked direction that the answer leaves out. */
   frontier: boolean;
+  /** The node, or for a node of a project the token may not read only its id and labels. */
   entity: Entity;
+  redacted: boolean;
 }
 
 export interface LineageEdge {
@@ -121,18 +123,21 @@ export class LineageService {
       if (!group?.root || !kindOf(group.root.node)) return null;
       const kept = group.found.slice(0, limit);
       const keptIds = new Set([id, ...kept.map((r) => r.node.id as string)]);
+      const hidden = new Set(kept.filter((r) => r.node.redacted).map((r) => r.node.id as string));
       const nodes: LineageNode[] = [];
       const edges: LineageEdge[] = [];
       for (const row of [group.root, ...kept]) {
         let frontier = false;
         for (const rel of row.rels as RawRel[]) {
           const other = rel[1] === row.node.id ? rel[2] : rel[1];
-          if (keptIds.has(other)) edges.push(contractEdge(rel));
-          else frontier = true;
+          if (!keptIds.has(other)) frontier = true;
+          // an input name is the reading execution's data: not shown when either end is hidden
+          else edges.push(contractEdge(hidden.has(rel[1]) || hidden.has(rel[2]) ? [rel[0], rel[1], rel[2], null] : rel));
         }
-        this.loaders.nodeById.prime(row.node.id, row.node);
+        const redacted = row.node.redacted === true;
+        if (!redacted) this.loaders.nodeById.prime(row.node.id, row.node);
         if (row !== group.root) {
-          nodes.push({ id: row.node.id, kind: kindOf(row.node)!, distance: hopsFor(row.edges), frontier, entity: row.node });
+          nodes.push({ id: row.node.id, kind: kindOf(row.node)!, distance: hopsFor(row.edges), frontier, entity: row.node, redacted });
         }
       }
       return { root: group.root.node, nodes, edges, truncated: group.found.length > limit };

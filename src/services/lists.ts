@@ -6,6 +6,7 @@ import { decodeCursor, isKeyset, keysetOf, pageSize, toConnection, type Connecti
 import { parseDateTime } from '../scalars/validators.js';
 import { checked } from '../domain/validation.js';
 import { addMetadataPredicates, type MetadataPredicate } from './predicates.js';
+import { visible } from '../db/cypher/scope.js';
 
 /** Filters every list shares (DatumFilter and ExecutionFilter). */
 export interface CommonFilter {
@@ -72,6 +73,7 @@ export function commonWhere(filter: CommonFilter | null | undefined): Where {
 export async function listPage(executor: Executor, label: 'Datum' | 'Execution' | 'AuditEntry', where: Where, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Entity>> {
   const size = pageSize(first);
   const cursor = decodeCursor(after, isKeyset);
+  where = where.copy().add(visible('n'));
   const page = where.copy();
   if (cursor) {
     page.add('(n.createdAt < datetime($afterAt) OR (n.createdAt = datetime($afterAt) AND n.id < $afterId))', {

@@ -9,6 +9,7 @@ import { moveAlias } from './aliases.js';
 import type { Principal } from '../access/roles.js';
 import { tagRowsQuery } from './tags.js';
 import { joinVersions } from './versions.js';
+import { visible } from '../db/cypher/scope.js';
 
 /** Labels metadata can describe. */
 const DESCRIBABLE = ['Datum', 'Execution', 'ModelVersion', 'DatasetVersion'];
@@ -65,7 +66,7 @@ export class MetadataService {
 export async function applyMetadata(tx: Tx, items: MetadataItem[], principal: Principal, labels = DESCRIBABLE): Promise<Applied[]> {
   const ids = [...new Set(items.map((i) => i.targetId))];
   const locked = await tx.run({
-    cypher: `MATCH (n:Entity) WHERE n.id IN $ids
+    cypher: `MATCH (n:Entity) WHERE n.id IN $ids AND ${visible('n')}
 WITH n ORDER BY n.id
 SET n.revision = coalesce(n.revision, 0) + 1
 RETURN n`,
@@ -118,7 +119,7 @@ async function stepPrefixes(tx: Tx, items: MetadataItem[], targets: Map<string, 
   if (!pairs.length) return out;
   const rows = await tx.run({
     cypher: `UNWIND $pairs AS pair
-MATCH (s:Execution {id: pair.step})-[:PART_OF]->(:Execution {id: pair.run})
+MATCH (s:Execution {id: pair.step})-[:PART_OF]->(:Execution {id: pair.run}) WHERE ${visible('s')}
 RETURN pair.step AS step, pair.run AS run, s.name AS name`,
     params: { pairs: pairs.map((i) => ({ step: i.executionId, run: i.targetId })) },
   });

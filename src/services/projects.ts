@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Query, Tx } from '../db/executor.js';
 import { checkName } from '../domain/uris.js';
+import { visible } from '../db/cypher/scope.js';
 
 /**
  * Projects come into being with their first write (as MLflow experiments and Valohai
@@ -24,7 +25,7 @@ export async function ensureProject(tx: Tx, project: string): Promise<void> {
  */
 export async function lockNode(tx: Tx, label: string, id: string): Promise<Record<string, any> | null> {
   const rows = await tx.run({
-    cypher: `MATCH (n:Entity {id: $id}) WHERE $label IN labels(n)
+    cypher: `MATCH (n:Entity {id: $id}) WHERE $label IN labels(n) AND ${visible('n')}
 SET n.revision = coalesce(n.revision, 0) + 1
 RETURN n`,
     params: { id, label },

@@ -7,6 +7,7 @@ import { checkText } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
 import { parseUri } from '../scalars/validators.js';
 import { checked } from '../domain/validation.js';
+import { visible } from '../db/cypher/scope.js';
 
 export interface InputRef {
   datumId?: string | null;
@@ -42,7 +43,7 @@ export async function resolveInputRefs(tx: Tx, project: string, refs: InputRef[]
   const byId = new Map<string, Entity>();
   const ids = pick('datumId').map((t) => t.id);
   if (ids.length) {
-    for (const r of await tx.run({ cypher: 'UNWIND $ids AS id MATCH (d:Datum {id: id}) RETURN d', params: { ids } })) byId.set(r.d.id, r.d);
+    for (const r of await tx.run({ cypher: `UNWIND $ids AS id MATCH (d:Datum {id: id}) WHERE ${visible('d')} RETURN d`, params: { ids } })) byId.set(r.d.id, r.d);
   }
   const byAlias = new Map<string, Entity>();
   const aliases = pick('alias').map((t) => t.name);

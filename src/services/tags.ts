@@ -3,6 +3,7 @@ import { NOW } from '../db/cypher/time.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { checkBatch, checkText } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
+import { visible } from '../db/cypher/scope.js';
 
 /** Labels that can carry tags. */
 const TAGGABLE = ['Datum', 'Execution', 'ModelVersion', 'DatasetVersion'];
@@ -19,7 +20,7 @@ export function checkTags(tags: string[], field = 'tags'): string[] {
 export function tagRowsQuery(rows: Array<{ target: string; tags: string[] }>): Query {
   return {
     cypher: `UNWIND $rows AS row
-MATCH (n:Entity {id: row.target})
+MATCH (n:Entity {id: row.target}) WHERE ${visible('n')}
 UNWIND row.tags AS name
 MERGE (t:Entity:Tag {project: n.project, name: name})
 ON CREATE SET t.id = randomUUID(), t.createdAt = ${NOW}
@@ -49,7 +50,7 @@ export class TagService {
       const targets = await this.targets(tx, targetIds);
       await tx.run({
         cypher: `UNWIND $targetIds AS targetId
-MATCH (:Entity {id: targetId})-[r:TAGGED]->(t:Tag) WHERE t.name IN $tags
+MATCH (n:Entity {id: targetId})-[r:TAGGED]->(t:Tag) WHERE t.name IN $tags AND ${visible('n')}
 DELETE r`,
         params: { targetIds, tags: names },
       });
@@ -61,7 +62,7 @@ DELETE r`,
   private async targets(tx: Tx, targetIds: string[]): Promise<Entity[]> {
     checkBatch('targets', targetIds);
     const rows = await tx.run({
-      cypher: 'UNWIND $ids AS id MATCH (n:Entity {id: id}) RETURN n',
+      cypher: `UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE ${visible('n')} RETURN n`,
       params: { ids: targetIds },
     });
     const byId = new Map(rows.map((r) => [r.n.id as string, r.n as Entity]));

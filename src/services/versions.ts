@@ -8,6 +8,7 @@ import type { Entity } from '../loaders/index.js';
 import { findInProject } from './datums.js';
 import type { Principal } from '../access/roles.js';
 import { ensureProject } from './projects.js';
+import { visible } from '../db/cypher/scope.js';
 
 /**
  * Models and datasets are the same shape: a named container with versions that contain
@@ -45,7 +46,7 @@ export class VersionService {
     if ((ref.kind === 'modelVersion') !== (this.kind.scheme === 'model')) return null;
     return findInProject(
       this.executor,
-      `MATCH (n:${this.kind.version} {uri: $uri}) WHERE $project IS NULL OR n.project = $project RETURN n, n.project AS project`,
+      `MATCH (n:${this.kind.version} {uri: $uri}) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
       { uri },
       `${this.kind.version} '${uri}'`,
       project,
@@ -92,7 +93,7 @@ RETURN v`,
   addDatums(versionId: string, datumIds: string[]): Promise<Entity> {
     checkBatch('datumIds', datumIds);
     return this.executor.write(async (tx) => {
-      const [found] = await tx.run({ cypher: `MATCH (v:${this.kind.version} {id: $id}) RETURN v`, params: { id: versionId } });
+      const [found] = await tx.run({ cypher: `MATCH (v:${this.kind.version} {id: $id}) WHERE ${visible('v')} RETURN v`, params: { id: versionId } });
       if (!found) throw notFound(this.kind.version, versionId);
       await this.requireDatums(tx, found.v.project, datumIds);
       await this.contain(tx, versionId, datumIds);
@@ -103,7 +104,9 @@ RETURN v`,
   private async contain(tx: Tx, versionId: string, datumIds: string[]): Promise<void> {
     if (!datumIds.length) return;
     await tx.run({
-      cypher: `MATCH (v:${this.kind.version} {id: $id}) UNWIND $datumIds AS datumId MATCH (d:Datum {id: datumId}) MERGE (v)-[:CONTAINS]->(d)`,
+      cypher: `MATCH (v:${this.kind.version} {id: $id}) WHERE ${visible('v')}
+UNWIND $datumIds AS datumId MATCH (d:Datum {id: datumId}) WHERE ${visible('d')}
+MERGE (v)-[:CONTAINS]->(d)`,
       params: { id: versionId, datumIds },
     });
   }
@@ -111,7 +114,7 @@ RETURN v`,
   /** Every datum must exist and belong to the version's project. */
   private async requireDatums(tx: Tx, project: string, datumIds: string[]): Promise<void> {
     if (!datumIds.length) return;
-    const rows = await tx.run({ cypher: 'UNWIND $ids AS id MATCH (d:Datum {id: id}) RETURN d.id AS id, d.project AS project', params: { ids: datumIds } });
+    const rows = await tx.run({ cypher: `UNWIND $ids AS id MATCH (d:Datum {id: id}) WHERE ${visible('d')} RETURN d.id AS id, d.project AS project`, params: { ids: datumIds } });
     const projectOf = new Map(rows.map((r) => [r.id as string, r.project as string]));
     datumIds.forEach((id, i) => {
       const p = projectOf.get(id);
@@ -150,7 +153,7 @@ ON CREATE SET v.id = row.versionId, v.name = row.name, v.version = row.version, 
               v.status = CASE WHEN $isModel THEN 'PENDING' ELSE null END
 MERGE (o)-[:HAS_VERSION]->(v)
 WITH v, row
-MATCH (d:Datum {id: row.datumId})
+MATCH (d:Datum {id: row.datumId}) WHERE ${visible('d')}
 MERGE (v)-[:CONTAINS]->(d)`,
       params: { rows: batch, isModel: kind === MODEL, by: principal.name },
     });

@@ -1,6 +1,7 @@
 import type { Direction } from '../../domain/lineage.js';
 import type { Query } from '../executor.js';
 import { int } from '../records.js';
+import { visible } from './scope.js';
 
 /**
  * The relationship types a lineage walk follows. PRODUCED_BY and CONSUMED_BY both point
@@ -19,6 +20,9 @@ const arrows: Record<Direction, [string, string]> = {
 };
 
 /**
+ * The walk goes through nodes of every project (lineage is what happened), and the
+ * executor redacts those the token may not read: they come back as id and labels only.
+ *
  * Nodes within `2 x depth` edges of each root, nearest first, at most `limit + 1` per
  * root (the extra one tells the caller the answer was truncated), each with its edge
  * distance, its properties and its walk-direction edges (to filter against the kept set
@@ -33,7 +37,7 @@ export function lineageQuery(rootIds: string[], direction: Direction, depth: num
   return {
     cypher: `
 UNWIND $rootIds AS rootId
-MATCH (root:Entity {id: rootId})
+MATCH (root:Entity {id: rootId}) WHERE ${visible('root')}
 CALL {
   WITH root
   MATCH p = (root)${l}[:${WALK_TYPES}*1..${2 * depth}]${r}(n)
