@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { createDriver, waitForNeo4j } from './db/driver.js';
+import { createDriver, Neo4jAvailability, waitForNeo4j } from './db/driver.js';
 import { Executor, type Query } from './db/executor.js';
 import { isMigrated, migrate } from './db/migrations.js';
 import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
@@ -45,6 +45,7 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
     uri = local.uri;
   }
   const driver = createDriver({ ...config.neo4j, uri });
+  const availability = new Neo4jAvailability({ ...config.neo4j, uri }, config.neo4j.database, { log });
   try {
     await waitForNeo4j(driver, config.neo4j.database);
     const system = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000 });
@@ -61,10 +62,12 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       production: config.production,
       introspection: config.introspection,
       isMigrated: () => isMigrated(system),
+      availability,
       httpServer,
       onQuery: options.onQuery,
       tokens,
     });
+    availability.start();
     httpServer.on('request', app);
     await new Promise<void>((resolve) => httpServer.listen(config.port, resolve));
     const { port } = httpServer.address() as AddressInfo;
@@ -77,11 +80,13 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+          await availability.stop();
           await driver.close();
           await local?.stop();
         })()),
     };
   } catch (error) {
+    await availability.stop();
     await driver.close();
     await local?.stop();
     throw error;

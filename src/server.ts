@@ -1,15 +1,16 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import express, { type ErrorRequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Driver } from 'neo4j-driver';
+import type { Neo4jAvailability, ProbeResult } from './db/driver.js';
 import { resolvers } from '../resolvers/index.js';
 import { createContext, type ContextDeps, type RequestContext } from './context.js';
 import type { Query } from './db/executor.js';
@@ -66,6 +67,8 @@ export interface AppDeps extends ContextDeps {
   introspection: boolean;
   /** Whether the schema the queries rely on is in place (for /readyz). */
   isMigrated: () => Promise<boolean>;
+  /** Whether Neo4j answers; without it every request tries the database itself. */
+  availability?: Neo4jAvailability;
   httpServer?: Server;
   onQuery?: (query: Query) => void;
 }
@@ -81,6 +84,65 @@ async function authenticate(tokens: TokenStore, header: string | undefined) {
   return principal;
 }
 
+const UNAVAILABLE_MESSAGE = 'The database is not reachable right now; retry shortly';
+/** Seconds a client should wait before retrying: about one probe period of Neo4jAvailability. */
+const RETRY_AFTER = '1';
+/** Longest /readyz waits for Neo4j: a readiness probe that hangs is as bad as a false answer. */
+const READY_TIMEOUT_MS = 3_000;
+
+const isUnavailable = (error: unknown) => (error as GraphQLError | undefined)?.extensions?.code === 'SERVICE_UNAVAILABLE';
+
+/**
+ * Authentication reads the database, so it is where most requests meet an outage first:
+ * the answer is a 503 with Retry-After, which load balancers and HTTP clients understand,
+ * rather than Apollo's 500 for a failed context.
+ */
+function asHttp503(error: unknown): never {
+  if (!isUnavailable(error)) throw error;
+  const { http: _, ...extensions } = (error as GraphQLError).extensions;
+  throw new GraphQLError((error as GraphQLError).message, {
+    extensions: { ...extensions, http: { status: 503, headers: new HeaderMap([['retry-after', RETRY_AFTER]]) } },
+  });
+}
+
+/** A request that got nothing but SERVICE_UNAVAILABLE errors is answered 503, like one refused before it ran. */
+const unavailableStatusPlugin: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        if (data == null && errors?.length && errors.every(isUnavailable)) {
+          response.http.status = 503;
+          response.http.headers.set('retry-after', RETRY_AFTER);
+        }
+      },
+    };
+  },
+};
+
+/** Neo4j's state for /readyz: the known outage without touching the database, else a bounded live check. */
+async function readiness(deps: AppDeps): Promise<{ neo4j: ProbeResult; migrated: boolean }> {
+  if (deps.availability && !deps.availability.available) return { neo4j: deps.availability.lastProbe, migrated: false };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Neo4j did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+  });
+  const live = (async () => {
+    const info = await deps.driver.getServerInfo({ database: deps.database });
+    const neo4j: ProbeResult = { ok: true, server: info.agent, bolt: info.protocolVersion?.toString(), address: info.address };
+    return { neo4j, migrated: await deps.isMigrated().catch(() => false) };
+  })();
+  try {
+    return await Promise.race([live, timeout]);
+  } catch (error) {
+    return { neo4j: { ok: false, error: (error as Error).message.split('\n')[0] }, migrated: false };
+  } finally {
+    clearTimeout(timer);
+    live.catch(() => undefined);
+  }
+}
+
 /** A GraphQL error body for failures before GraphQL runs (body too large, invalid JSON). */
 const httpError = (status: number, code: string, message: string) => ({ status, body: { errors: [{ message, extensions: { code } }] } });
 
@@ -90,6 +152,7 @@ export async function createApp(deps: AppDeps) {
   if (deps.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: deps.httpServer }));
   if (deps.production) plugins.push(ApolloServerPluginLandingPageDisabled());
   plugins.push(complexityPlugin as ApolloServerPlugin<RequestContext>);
+  plugins.push(unavailableStatusPlugin);
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSchema(),
     formatError,
@@ -106,17 +169,20 @@ export async function createApp(deps: AppDeps) {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const neo4j = await deps.driver
-      .getServerInfo({ database: deps.database })
-      .then((info) => ({ ok: true, server: info.agent, bolt: info.protocolVersion?.toString(), address: info.address }))
-      .catch((error: Error) => ({ ok: false, error: error.message.split('\n')[0] }));
-    const migrated = neo4j.ok && (await deps.isMigrated().catch(() => false));
+    const { neo4j, migrated } = await readiness(deps);
     res.status(migrated ? 200 : 503).json({ ready: migrated, neo4j, migrated });
   });
+  // While Neo4j is known to be down nothing can be answered, so say so at once rather
+  // than letting each request wait out the driver's retries.
+  const refuseWhileDown: RequestHandler = (_req, res, next) => {
+    if (deps.availability?.available !== false) return next();
+    res.status(503).set('retry-after', RETRY_AFTER).json({ errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+  };
   app.use(
     '/graphql',
+    refuseWhileDown,
     express.json({ limit: deps.bodyLimit }),
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, await authenticate(deps.tokens, req.headers.authorization)) }),
+    expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, await authenticate(deps.tokens, req.headers.authorization).catch(asHttp503)) }),
   );
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
     const failure =
