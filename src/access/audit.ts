@@ -40,9 +40,9 @@ export function auditEntryQuery(audit: Required<AuditContext>): Query {
     cypher: `OPTIONAL MATCH (target:Entity {id: $targetId})
 CREATE (:AuditEntry {id: $id, createdAt: ${NOW}, principal: $principal, tokenId: $tokenId, operation: $operation, targetId: $targetId,
                      project: coalesce($projectArg, target.project), summary: $summary})`,
-    // Written after the mutation's own statements passed the project check; the entry's
-    // project (named by the mutation, or its target's) decides which admins see it.
-    global: 'the audit entry of a mutation already checked',
+    // Commits only with the mutation, whose own statements apply the project check; the
+    // entry's project (named by the mutation, or its target's) decides which admins see it.
+    global: 'the audit entry commits only with its checked mutation',
     params: {
       projectArg: projectOf(audit.operation.args),
       id: randomUUID(),

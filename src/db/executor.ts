@@ -49,15 +49,29 @@ export class Executor {
     return this.withSession(neo4j.session.READ, (s) => s.executeRead((tx) => work(this.wrap(tx)), this.txConfig()));
   }
 
-  /** One write transaction: all of `work` commits, or none of it. */
+  /**
+   * One write transaction: all of `work` commits, or none of it.
+   *
+   * The driver runs `work` again when the connection drops, even during COMMIT, when the
+   * first attempt may have committed. A mutation's audit entry, with its id made once
+   * before the first attempt (and unique), is therefore written first: a second attempt
+   * after a commit meets that id and stops before doing anything twice, and the caller
+   * is told the change was applied rather than getting it applied again.
+   */
   write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const audit = this.options.audit?.operation ? auditEntryQuery({ principal: this.options.audit.principal, operation: this.options.audit.operation }) : null;
     return this.withSession(neo4j.session.WRITE, (s) =>
       s.executeWrite(async (managed) => {
         const tx = this.wrap(managed);
-        const result = await work(tx);
-        const audit = this.options.audit;
-        if (audit?.operation) await tx.run(auditEntryQuery({ principal: audit.principal, operation: audit.operation }));
-        return result;
+        if (audit) {
+          try {
+            await tx.run(audit);
+          } catch (error) {
+            if (isConstraintError(error)) throw alreadyApplied();
+            throw error;
+          }
+        }
+        return work(tx);
       }, this.txConfig()),
     );
   }
@@ -125,11 +139,18 @@ export class Executor {
   }
 }
 
+const isConstraintError = (error: unknown) => error instanceof Neo4jError && error.code === 'Neo.ClientError.Schema.ConstraintValidationFailed';
+
+const alreadyApplied = () =>
+  conflict('This change was already applied: the database committed it but its answer was lost when the connection dropped. Read the result back instead of sending the change again.', {
+    reason: 'ALREADY_APPLIED',
+  });
+
 /** Driver errors become typed API errors; anything unrecognised is left for `formatError` to mask. */
 export function mapDriverError(error: unknown): unknown {
   if (error instanceof PedigreeError || !(error instanceof Neo4jError)) return error;
   const code = error.code ?? '';
-  if (code === 'Neo.ClientError.Schema.ConstraintValidationFailed') {
+  if (isConstraintError(error)) {
     return conflict(`The change conflicts with existing data: ${error.message.split('\n')[0]}`);
   }
   const timedOut =
@@ -138,7 +159,9 @@ export function mapDriverError(error: unknown): unknown {
   if (timedOut) {
     return limitExceeded('The database transaction ran past its time limit; narrow the request (depth, limit, filters)');
   }
-  if (code === 'ServiceUnavailable' || code === 'SessionExpired' || code.startsWith('Neo.TransientError.General.DatabaseUnavailable')) {
+  // An exhausted pool is not retried by the driver and has no code of its own ('N/A').
+  const poolExhausted = code === 'N/A' && /^Connection acquisition timed out/.test(error.message);
+  if (poolExhausted || code === 'ServiceUnavailable' || code === 'SessionExpired' || code.startsWith('Neo.TransientError.General.DatabaseUnavailable')) {
     return serviceUnavailable('The database is not reachable right now; retry shortly');
   }
   return error;

@@ -35,6 +35,8 @@ export const MIGRATIONS: string[] = [
   'CREATE CONSTRAINT token_id IF NOT EXISTS FOR (n:Token) REQUIRE n.id IS UNIQUE',
   'CREATE CONSTRAINT token_hash IF NOT EXISTS FOR (n:Token) REQUIRE n.hash IS UNIQUE',
   'CREATE INDEX audit_created IF NOT EXISTS FOR (n:AuditEntry) ON (n.createdAt)',
+  // A retried write meets its own audit entry's id when its first attempt committed (see Executor.write).
+  'CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE',
   // Predicates on the current value of a metadata key (see src/metadata/store.ts).
   'CREATE INDEX current_key IF NOT EXISTS FOR (n:Current) ON (n.key)',
   'CREATE INDEX current_num IF NOT EXISTS FOR (n:Current) ON (n.key, n.num)',

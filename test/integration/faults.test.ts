@@ -278,30 +278,29 @@ describe('a COMMIT whose answer is lost (the driver retries the work)', () => {
   const count = async (cypher: string, params: Record<string, unknown> = {}) => (await directQuery(neo4j!.uri, cypher, params))[0].get('n').toNumber();
   const outcome = (answer: Answer) => ({ status: answer.status, code: answer.body?.errors?.[0]?.extensions?.code ?? 'OK', message: answer.body?.errors?.[0]?.message });
 
-  it('creates an execution once: its id is made before the transaction, so the retry meets the constraint', async () => {
+  it('creates an execution once: the retry meets its own audit entry and stops', async () => {
     proxy.arm('CREATE (e:Entity:Execution');
     const created = await gql(url, CREATE, { p: 'faults', n: 'lost-commit' });
     expect(proxy.dropped).toBe(1);
     report.lostCommitCreateExecution = outcome(created);
     const [row] = await directQuery(neo4j!.uri, "MATCH (e:Execution {name: 'lost-commit'}) RETURN collect(e.id) AS ids");
     expect(row.get('ids')).toHaveLength(1);
-    if (created.body?.data) expect(row.get('ids')).toEqual([created.body.data.createExecution.id]);
+    expect(created.body?.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_APPLIED' });
   });
 
-  it('records an output once: recordOutputs is idempotent on path and sha256', async () => {
+  it('records an output once, and says the change was applied', async () => {
     const before = proxy.dropped;
     proxy.arm('PRODUCED_BY');
     const recorded = await gql(url, OUTPUTS, { id: target, o: [{ path: 'lost/commit.bin', size: 3, sha256: sha('lost-commit') }] });
     expect(proxy.dropped).toBe(before + 1);
     report.lostCommitRecordOutputs = outcome(recorded);
-    expect(recorded.body?.errors).toBeUndefined();
+    expect(recorded.body?.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_APPLIED' });
     expect(await count("MATCH (d:Datum {path: 'lost/commit.bin'}) RETURN count(d) AS n")).toBe(1);
   });
 
-  // Known defect, kept visible: metadata entry ids are made inside the transaction's work,
-  // so the retry writes a second entry (and history shows the value logged twice). When
-  // the ids are made before the transaction, this test fails: make it a plain `it`.
-  it.failing('logs a metadata value once', async () => {
+  // Metadata entry ids are made inside the work, so only the audit entry written first
+  // (with an id made before the transaction) stops the retry from logging the value twice.
+  it('logs a metadata value once, and says the change was applied', async () => {
     const before = proxy.dropped;
     proxy.arm('MetadataEntry');
     const logged = await gql(url, LOG, { t: target, m: { lostCommitKey: 1 } });
@@ -309,5 +308,7 @@ describe('a COMMIT whose answer is lost (the driver retries the work)', () => {
     const entries = await count("MATCH (m:MetadataEntry {key: 'lostCommitKey'}) RETURN count(m) AS n");
     report.lostCommitLogMetadata = { ...outcome(logged), entries };
     expect(entries).toBe(1);
+    expect(logged.body?.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_APPLIED' });
+    expect(await count("MATCH (a:AuditEntry {operation: 'logMetadata'}) RETURN count(a) AS n")).toBe(1);
   });
 });
