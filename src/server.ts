@@ -16,7 +16,7 @@ import { createContext, type ContextDeps, type RequestContext } from './context.
 import type { Query } from './db/executor.js';
 import { schemaDir } from './paths.js';
 import { tokenFromHeader, type TokenStore } from './access/tokens.js';
-import { complexityPlugin, depthRule } from './access/limits.js';
+import { complexityPlugin, depthRule, fragmentLimitError } from './access/limits.js';
 
 /** Every SDL file under schema/, in a stable order. */
 export function loadTypeDefs(): string[] {
@@ -53,6 +53,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (code && CLIENT_CODES.has(code)) {
     const extensions = { ...(original instanceof GraphQLError ? original.extensions : {}), ...formatted.extensions, code };
     delete (extensions as Record<string, unknown>).stacktrace;
+    // Apollo's own transport detail (status, headers), which the original error's extensions bring back
+    delete (extensions as Record<string, unknown>).http;
     return { ...formatted, extensions };
   }
   console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', path: formatted.path, error: String((original as Error)?.stack ?? original) }));
@@ -178,19 +180,34 @@ export async function createApp(deps: AppDeps) {
     if (deps.availability?.available !== false) return next();
     res.status(503).set('retry-after', RETRY_AFTER).json({ errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   };
+  const fragmentLimit: RequestHandler = (req, res, next) => {
+    const error = fragmentLimitError(req.method === 'GET' ? req.query.query : req.body?.query);
+    if (!error) return next();
+    const { http: _, ...extensions } = error.extensions;
+    res.status(400).json({ errors: [{ message: error.message, extensions }] });
+  };
   app.use(
     '/graphql',
     refuseWhileDown,
     express.json({ limit: deps.bodyLimit }),
+    fragmentLimit,
     expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, await authenticate(deps.tokens, req.headers.authorization).catch(asHttp503)) }),
   );
-  const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
+  // Express's own 404 and error pages are HTML, and in development they print the stack
+  // trace with file paths; every answer here is JSON with a code instead.
+  app.use((req, res) => {
+    res.status(404).json(httpError(404, 'NOT_FOUND', `Nothing at ${req.method} ${req.path}: GraphQL is at POST /graphql`).body);
+  });
+  const bodyErrors: ErrorRequestHandler = (error, _req, res, _next) => {
     const failure =
       error?.type === 'entity.too.large' ? httpError(413, 'LIMIT_EXCEEDED', `Request body is larger than the limit of ${deps.bodyLimit} bytes`)
       : error?.type === 'entity.parse.failed' ? httpError(400, 'BAD_USER_INPUT', `Request body is not valid JSON: ${error.message}`)
+      // body-parser's other refusals (charset, content encoding, corrupt gzip) carry a status and a message meant for the client
+      : error?.expose === true && error.status >= 400 && error.status < 500 ? httpError(error.status, 'BAD_REQUEST', `Request body refused: ${error.message}`)
       : null;
-    if (!failure) return next(error);
-    res.status(failure.status).json(failure.body);
+    if (failure) return void res.status(failure.status).json(failure.body);
+    console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(error?.stack ?? error) }));
+    res.status(500).json(httpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error').body);
   };
   app.use(bodyErrors);
   return { app, apollo };

@@ -1,6 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind, print, ValueNode } from 'graphql';
 import { GraphQLBigInt, GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
-import { parseDType, parsePath, parseStorageSize, parseUri, serializeStorageSize } from './validators.js';
+import { checkJsonDepth, parseDType, parsePath, parseStorageSize, parseUri, serializeStorageSize } from './validators.js';
 
 /**
  * One validate function serves serialize, parseValue and parseLiteral; a rejection is a
@@ -42,7 +42,7 @@ export const DType = typedScalar('DType', 'A data type name: int64, float32, str
 export const Path = typedScalar('Path', 'A normalised POSIX path without NUL or `..` segments, e.g. subdir/sub2/file.txt.', parsePath);
 
 /** A borrowed scalar whose input rejections carry BAD_USER_INPUT like ours. */
-function withInputCode(scalar: GraphQLScalarType): GraphQLScalarType {
+function withInputCode(scalar: GraphQLScalarType, check: (value: unknown) => void = () => {}): GraphQLScalarType {
   const config = scalar.toConfig();
   const reject = (error: unknown, node?: ValueNode) =>
     new GraphQLError(`${scalar.name}: ${(error as Error).message}`, { nodes: node ? [node] : undefined, extensions: { code: 'BAD_USER_INPUT' } });
@@ -50,6 +50,7 @@ function withInputCode(scalar: GraphQLScalarType): GraphQLScalarType {
     ...config,
     parseValue: (value) => {
       try {
+        check(value);
         return config.parseValue!(value);
       } catch (error) {
         throw reject(error);
@@ -57,7 +58,9 @@ function withInputCode(scalar: GraphQLScalarType): GraphQLScalarType {
     },
     parseLiteral: (node, variables) => {
       try {
-        return config.parseLiteral!(node, variables);
+        const value = config.parseLiteral!(node, variables);
+        check(value);
+        return value;
       } catch (error) {
         throw reject(error, node);
       }
@@ -67,8 +70,8 @@ function withInputCode(scalar: GraphQLScalarType): GraphQLScalarType {
 
 export const scalarResolvers = {
   DateTime: withInputCode(GraphQLDateTime),
-  JSON: withInputCode(GraphQLJSON),
-  JSONObject: withInputCode(GraphQLJSONObject),
+  JSON: withInputCode(GraphQLJSON, checkJsonDepth),
+  JSONObject: withInputCode(GraphQLJSONObject, checkJsonDepth),
   BigInt: withInputCode(GraphQLBigInt),
   StorageSize,
   Uri,

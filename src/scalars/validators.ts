@@ -92,6 +92,24 @@ export function parseSha256(value: unknown): string {
   return value.toLowerCase();
 }
 
+/**
+ * How deep JSON input may nest. Metadata, parameters and predicates are a few levels deep;
+ * a value nested 100,000 levels (a 600 KB variable) overflowed the stack of every recursive
+ * walk after it (metadata rules, JSON.stringify, the driver), failing as an internal error.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Checks nesting without recursion, so the check itself survives any depth JSON.parse accepts. */
+export function checkJsonDepth(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) throw new TypeError(`JSON values may nest at most ${MAX_JSON_DEPTH} levels of objects and lists`);
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+}
+
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
   if (typeof value === 'bigint') return value.toString();
