@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Property-based fuzzing of the whole GraphQL schema with Schemathesis: starts the API on a
+# throwaway embedded Neo4j, sends generated queries and mutations for every root field,
+# checks every answer (no 5xx, a code on every error, no stack trace), stops everything and
+# prints one line: requests sent, failures found.
+#
+#   fuzz/run.sh                 # FUZZ_EXAMPLES (default 50) examples per operation
+#   FUZZ_SEED=123 fuzz/run.sh   # replay a run
+#
+# The API must be built (npm run fuzz builds it first). Schemathesis goes into fuzz/.venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+examples=${FUZZ_EXAMPLES:-50}
+venv=fuzz/.venv
+report=fuzz/report
+wanted=$(sed -n 's/^schemathesis==//p' fuzz/requirements.txt)
+
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "version $wanted"; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r fuzz/requirements.txt
+fi
+
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+token="pdg_fuzz_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+
+# Never NEO4J_URI: the run writes junk, so it gets a database of its own.
+started=$(date +%s)
+: >"$work/server.log"
+env -u NEO4J_URI PORT=0 PEDIGREE_DATA_DIR="$work/store" PEDIGREE_LOCAL_NEO4J_PORT="$(free_port)" \
+  PEDIGREE_ADMIN_TOKEN="$token" NODE_ENV=development PEDIGREE_INTROSPECTION=true \
+  node bin/pedigree.js start >"$work/server.log" 2>&1 &
+server_pid=$!
+
+url=
+for _ in $(seq 180); do
+  url=$(sed -n 's/.*"msg":"Pedigree API ready","graphql":"\([^"]*\)".*/\1/p' "$work/server.log" || true)
+  [ -n "$url" ] && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 1
+done
+if [ -z "$url" ]; then
+  echo "fuzz: the API did not start; its log:" >&2
+  tail -40 "$work/server.log" >&2
+  exit 1
+fi
+
+# revokeToken is left out: the stateful phase finds the run's own token through `tokens`
+# and revokes it, and every later request is then UNAUTHENTICATED.
+rm -rf "$report"
+mkdir -p "$report"
+status=0
+SCHEMATHESIS_HOOKS=hooks PYTHONPATH=fuzz FUZZ_COUNT_FILE="$work/requests" HYPOTHESIS_STORAGE_DIRECTORY="$work/hypothesis" \
+  "$venv/bin/schemathesis" --config-file fuzz/schemathesis.toml run "$url" \
+  --header "Authorization: Bearer $token" \
+  --checks coded_errors \
+  --exclude-name Mutation.revokeToken \
+  --max-examples "$examples" \
+  --workers 2 \
+  --request-timeout 30 \
+  --generation-database none \
+  ${FUZZ_SEED:+--seed "$FUZZ_SEED"} \
+  --report junit,vcr --report-junit-path "$report/junit.xml" --report-vcr-path "$report/cassette.yaml" \
+  --no-color >"$report/schemathesis.log" 2>&1 || status=$?
+
+# The server's own account: anything it had to mask as an internal error is a finding too.
+internal=$(grep -c '"msg":"unexpected error"' "$work/server.log" || true)
+cp "$work/server.log" "$report/server.log"
+requests=$(cat "$work/requests" 2>/dev/null || echo 0)
+failures=$(python3 - "$report/junit.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print(-1)
+    sys.exit()
+suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
+print(sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites))
+PY
+)
+if [ "$failures" -ne 0 ] || [ "$internal" -ne 0 ] || [ "$status" -ne 0 ]; then
+  grep -A200 -m1 '^=* FAILURES\|^=* ERRORS' "$report/schemathesis.log" | head -120 >&2 || tail -60 "$report/schemathesis.log" >&2
+fi
+echo "fuzz: $requests requests, $failures failures, $internal internal errors in the server log ($(( $(date +%s) - started ))s; details in $report/)"
+[ "$failures" -eq 0 ] && [ "$internal" -eq 0 ] && [ "$status" -eq 0 ]
