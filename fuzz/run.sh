@@ -92,5 +92,6 @@ PY
 if [ "$failures" -ne 0 ] || [ "$internal" -ne 0 ] || [ "$status" -ne 0 ]; then
   grep -A200 -m1 '^=* FAILURES\|^=* ERRORS' "$report/schemathesis.log" | head -120 >&2 || tail -60 "$report/schemathesis.log" >&2
 fi
-echo "fuzz: $requests requests, $failures failures, $internal internal errors in the server log ($(( $(date +%s) - started ))s; details in $report/)"
+seed=$(sed -n 's/^Seed: //p' "$report/schemathesis.log")
+echo "fuzz: $requests requests, $failures failures, $internal internal errors in the server log ($(( $(date +%s) - started ))s, FUZZ_SEED=$seed; details in $report/)"
 [ "$failures" -eq 0 ] && [ "$internal" -eq 0 ] && [ "$status" -eq 0 ]
