@@ -1,0 +1,209 @@
+// The benchmark: a seeded ML lineage graph loaded into Neo4j, then each workload through
+// the API and as hand-written Cypher, with percentiles, ratios, Cypher round trips per
+// request and the API's peak RSS. See bench/README.md.
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../dist/src/config.js';
+import { createDriver } from '../dist/src/db/driver.js';
+import { pinnedNeo4jVersion, startLocalNeo4j } from '../dist/src/neo4j-local/launcher.js';
+import { generateGraph } from './generate.mjs';
+import { loadGraph } from './load.mjs';
+import { markdown } from './report.mjs';
+import { timeInTurns } from './timing.mjs';
+import { workloads } from './workloads.mjs';
+
+const HELP = `npm run bench -- [--quick] [--seed N] [--nodes N]
+
+Loads a seeded ML lineage graph and measures point lookups, upstream lineage and
+nested lists through the API (production mode, on an ephemeral port) against
+hand-written Cypher through the same driver, plus the driver and HTTP floors.
+
+  --quick      graph S (1e5 nodes) and fewer runs: about 2 minutes on 2 cores
+  --seed N     generator seed (default 1); the same seed gives the same graph
+  --nodes N    graph size in nodes (default 1e5 with --quick, 1e6 without)
+  --help       this text
+
+Neo4j: NEO4J_URI (with NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE) when set, which
+must point at an empty database (everything in it is deleted at the end); else a
+local embedded Neo4j on a temporary store, removed at the end.
+Writes bench/results/<date>-<mode>.json and prints a Markdown table.`;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1' },
+    nodes: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const mode = args.quick ? 'quick' : 'full';
+const seed = Number(args.seed);
+const targetNodes = Number(args.nodes ?? (args.quick ? 100_000 : 1_000_000));
+if (!Number.isInteger(seed) || !Number.isInteger(targetNodes) || targetNodes < 10_000) {
+  console.error(`--seed must be an integer and --nodes an integer >= 10000, got seed '${args.seed}', nodes '${args.nodes}'\n\n${HELP}`);
+  process.exit(2);
+}
+/** Timed runs per workload: light ones (lookups, small walks) and heavy ones (big walks, long lists). */
+const RUNS = args.quick ? { light: { warmup: 100, runs: 300 }, heavy: { warmup: 3, runs: 30 } } : { light: { warmup: 100, runs: 2000 }, heavy: { warmup: 10, runs: 200 } };
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const log = (line) => console.error(`[bench] ${line}`);
+const cleanups = [];
+const cleanup = async () => {
+  while (cleanups.length) await cleanups.pop()().catch((error) => log(`cleanup: ${error.message}`));
+};
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Neo4j from NEO4J_URI, or a local one on a temporary store that is removed afterwards. */
+async function neo4jUri() {
+  if (process.env.NEO4J_URI) return process.env.NEO4J_URI;
+  const dataDir = mkdtempSync(join(tmpdir(), 'pedigree-bench-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  log('starting a local Neo4j on a temporary store');
+  const local = await startLocalNeo4j({ dataDir, port: await freePort(), heap: args.quick ? '1g' : '2g' });
+  cleanups.push(() => local.stop());
+  return local.uri;
+}
+
+/** The API in its own process; `ask` sends an IPC message and resolves with the reply. */
+async function startApi(env) {
+  const child = fork(join(benchDir, 'api-process.mjs'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const replies = [];
+  const waiting = [];
+  let exited = null;
+  child.on('message', (m) => (waiting.length ? waiting.shift().resolve(m) : replies.push(m)));
+  child.once('exit', (code) => {
+    exited = new Error(`the API process exited with code ${code}`);
+    for (const w of waiting.splice(0)) w.reject(exited);
+  });
+  const next = () => new Promise((resolve, reject) => {
+    if (replies.length) resolve(replies.shift());
+    else if (exited) reject(exited);
+    else waiting.push({ resolve, reject });
+  });
+  const ask = (message) => {
+    child.send(message);
+    return next();
+  };
+  const { ready: url } = await next();
+  cleanups.push(async () => {
+    if (exited) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.send('close');
+    await gone;
+  });
+  return { url, ask };
+}
+
+async function main() {
+  const config = loadConfig();
+  const uri = await neo4jUri();
+  const driver = createDriver({ ...config.neo4j, uri });
+  cleanups.push(() => driver.close());
+  const database = config.neo4j.database;
+  const cypher = (statement, params = {}) => driver.executeQuery(statement, params, { database });
+
+  const [{ c: existing }] = (await cypher('MATCH (n) RETURN count(n) AS c')).records.map((r) => r.toObject());
+  if (existing.toNumber() > 0) throw new Error(`the database at ${uri} holds ${existing} nodes; the bench needs an empty one`);
+  if (process.env.NEO4J_URI) {
+    // CALL … IN TRANSACTIONS runs only in an implicit transaction, hence session.run
+    cleanups.push(async () => {
+      const session = driver.session({ database });
+      try {
+        await session.run('MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS');
+      } finally {
+        await session.close();
+      }
+    });
+  }
+
+  // The API first: its migrations create the constraints and indexes the load relies on.
+  const token = `pdg_bench_${randomBytes(16).toString('hex')}`;
+  const api = await startApi({ ...process.env, NEO4J_URI: uri, NODE_ENV: 'production', PEDIGREE_ADMIN_TOKEN: token, PORT: '0' });
+  log(`API at ${api.url}`);
+
+  let started = performance.now();
+  const graph = generateGraph({ seed, targetNodes, chainLength: 1000 });
+  log(`generated ${graph.nodeCount} nodes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const load = await loadGraph(driver, database, graph, log);
+
+  const gql = async (query, variables) => {
+    const response = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await response.json();
+    if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+    return body.data;
+  };
+
+  const measured = [];
+  for (const w of workloads({ graph, gql, cypher, quick: args.quick })) {
+    await api.ask('reset');
+    const data = await w.ours(0);
+    const { statements } = await api.ask('stats');
+    const runs = w.heavy ? RUNS.heavy : RUNS.light;
+    started = performance.now();
+    const { ours, raw } = await timeInTurns({ ours: w.ours, raw: w.raw }, runs);
+    const ratio = Math.round((ours.p50 / raw.p50) * 100) / 100;
+    measured.push({ name: w.name, items: w.size?.(data), ours, raw, ratio, roundTrips: statements });
+    log(`${w.name}: ours p50 ${ours.p50} ms, raw p50 ${raw.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  const { peakRssBytes } = await api.ask('stats');
+
+  const counts = (await cypher('MATCH (n) RETURN labels(n) AS labels, count(*) AS c')).records.map((r) => r.toObject());
+  const byLabel = {};
+  for (const { labels, c } of counts) {
+    const label = labels.find((l) => !['Entity', 'Current'].includes(l)) ?? labels[0];
+    byLabel[label] = (byLabel[label] ?? 0) + c.toNumber();
+  }
+  const [{ r: relationships }] = (await cypher('MATCH ()-[r]->() RETURN count(r) AS r')).records.map((r) => r.toObject());
+  const serverInfo = await driver.getServerInfo({ database });
+  const results = {
+    date: new Date().toISOString(),
+    mode,
+    seed,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, neo4j: serverInfo.agent ?? pinnedNeo4jVersion() },
+    graph: { targetNodes, nodes: Object.values(byLabel).reduce((a, b) => a + b, 0), relationships: relationships.toNumber(), byLabel },
+    load,
+    apiPeakRssMb: Math.round(peakRssBytes / 2 ** 20),
+    workloads: measured,
+  };
+  const resultsDir = join(benchDir, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${results.date.slice(0, 10)}-${mode}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log(markdown(results));
+  log(`wrote ${file}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
