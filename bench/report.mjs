@@ -5,7 +5,7 @@ const ms = (s) => (s ? `${s.p50} / ${s.p95} / ${s.p99}` : '');
 export function markdown(results) {
   const { graph, load, apiPeakRssMb, machine, mode } = results;
   const lines = [
-    `Mode ${mode}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, Neo4j ${machine.neo4j}, seed ${results.seed}.`,
+    `Mode ${mode}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.neo4j}, seed ${results.seed}.`,
     `Graph: ${graph.nodes.toLocaleString('en')} nodes, ${graph.relationships.toLocaleString('en')} relationships ` +
       `(${Object.entries(graph.byLabel).map(([l, n]) => `${l} ${n.toLocaleString('en')}`).join(', ')}).`,
     `Load (batched UNWIND through the driver): ${load.rows.toLocaleString('en')} rows in ${load.seconds.toFixed(1)} s, ` +
