@@ -1,5 +1,5 @@
 import { parseSha256, parseStorageSize } from '../scalars/validators.js';
-import { badInput } from './errors.js';
+import { badInput, limitExceeded } from './errors.js';
 
 /** Free text fields (names, descriptions, hosts): bounded length, no control characters. */
 export function checkText(field: string, value: string, max = 1024): string {
@@ -33,7 +33,7 @@ export const MAX_BATCH = 10_000;
 export function checkBatch<T>(field: string, items: T[], min = 1): T[] {
   if (items.length < min) throw badInput(`${field} must list at least ${min} item(s)`, { field });
   if (items.length > MAX_BATCH) {
-    throw badInput(`${field} may list at most ${MAX_BATCH} items per request, got ${items.length}; send several requests`, { field, max: MAX_BATCH });
+    throw limitExceeded(`${field} may list at most ${MAX_BATCH} items per request, got ${items.length}; send several requests`, { field, max: MAX_BATCH });
   }
   return items;
 }

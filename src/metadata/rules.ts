@@ -1,4 +1,4 @@
-import { parseDateTime, parseDType, parsePath, parseStorageSize, parseUri, show } from '../scalars/validators.js';
+import { checkJsonDepth, parseDateTime, parseDType, parsePath, parseStorageSize, parseUri, show } from '../scalars/validators.js';
 import { parseRef } from '../domain/uris.js';
 
 /**
@@ -128,6 +128,12 @@ export function parseMetadata(metadata: unknown, stepPrefix: string | null = nul
   const actions: MetadataActions = { tags: [], alias: null, datasetVersions: [], modelVersions: [] };
   if (!isObject(metadata)) {
     return { values, actions, problems: [{ field: '', message: `metadata must be a JSON object, got ${show(metadata)}` }] };
+  }
+  // manifest lines and sidecars reach here without passing the JSON scalars' own check
+  try {
+    checkJsonDepth(metadata);
+  } catch (error) {
+    return { values, actions, problems: [{ field: '', message: (error as Error).message }] };
   }
   const prefixed = (key: string) => (stepPrefix ? `${stepPrefix}::${key}` : key);
   for (const [key, raw] of Object.entries(metadata)) {
