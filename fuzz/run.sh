@@ -21,40 +21,9 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "version $wanted"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r fuzz/requirements.txt
 fi
 
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-token="pdg_fuzz_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-
-# Never NEO4J_URI: the run writes junk, so it gets a database of its own.
+. scripts/throwaway-api.sh
 started=$(date +%s)
-: >"$work/server.log"
-env -u NEO4J_URI PORT=0 PEDIGREE_DATA_DIR="$work/store" PEDIGREE_LOCAL_NEO4J_PORT="$(free_port)" \
-  PEDIGREE_ADMIN_TOKEN="$token" NODE_ENV=development PEDIGREE_INTROSPECTION=true \
-  node bin/pedigree.js start >"$work/server.log" 2>&1 &
-server_pid=$!
-
-url=
-for _ in $(seq 180); do
-  url=$(sed -n 's/.*"msg":"Pedigree API ready","graphql":"\([^"]*\)".*/\1/p' "$work/server.log" || true)
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 1
-done
-if [ -z "$url" ]; then
-  echo "fuzz: the API did not start; its log:" >&2
-  tail -40 "$work/server.log" >&2
-  exit 1
-fi
+start_throwaway_api fuzz
 
 # revokeToken is left out: the stateful phase finds the run's own token through `tokens`
 # and revokes it, and every later request is then UNAUTHENTICATED.

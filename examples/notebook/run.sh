@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Executes pipeline.ipynb end to end against a throwaway API and embedded Neo4j, the way a
+# reader would run it, and prints one line: passed or failed, and the time taken. Any cell
+# that raises fails the run. The executed copy, outputs included, is kept in
+# examples/notebook/report/.
+#
+# The API must be built (npm run notebook builds it first). Jupyter goes into
+# examples/notebook/.venv, at the versions in requirements.txt.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+dir=examples/notebook
+venv=$dir/.venv
+
+# A copy of the requirements the venv was made from says whether it is still current.
+if ! cmp -s "$dir/requirements.txt" "$venv/requirements.txt"; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$dir/requirements.txt"
+  # The notebook's python3 kernel must be this venv's Python (it has requests), not one
+  # registered elsewhere on the machine.
+  "$venv/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
+  cp "$dir/requirements.txt" "$venv/requirements.txt"
+fi
+
+. scripts/throwaway-api.sh
+started=$(date +%s)
+start_throwaway_api notebook
+
+rm -rf "$dir/report"
+status=0
+PEDIGREE_URL=${url%/graphql} PEDIGREE_TOKEN=$token JUPYTER_PREFER_ENV_PATH=1 \
+  "$venv/bin/jupyter" nbconvert --to notebook --execute "$dir/pipeline.ipynb" \
+  --ExecutePreprocessor.timeout=120 --output-dir "$dir/report" 2>"$work/nbconvert.log" || status=$?
+
+if [ "$status" -ne 0 ]; then
+  tail -60 "$work/nbconvert.log" >&2
+  echo "--- the API's warnings and errors:" >&2
+  grep -v '"level":"info"' "$work/server.log" | tail -20 >&2 || true
+fi
+echo "notebook: pipeline.ipynb $([ "$status" -eq 0 ] && echo passed || echo failed) ($(( $(date +%s) - started ))s)"
+exit "$status"
