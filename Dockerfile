@@ -7,6 +7,7 @@ COPY schema ./schema
 COPY resolvers ./resolvers
 COPY src ./src
 COPY bin ./bin
+COPY explorer ./explorer
 # `npm ci` builds dist/ through the prepare script.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 

@@ -16,3 +16,4 @@ function findPackageRoot(): string {
 export const packageRoot = findPackageRoot();
 export const schemaDir = join(packageRoot, 'schema');
 export const neo4jLocalDir = join(packageRoot, 'src', 'neo4j-local');
+export const explorerDir = join(packageRoot, 'dist', 'explorer');

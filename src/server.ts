@@ -14,7 +14,7 @@ import type { Neo4jAvailability, ProbeResult } from './db/driver.js';
 import { resolvers } from '../resolvers/index.js';
 import { createContext, type ContextDeps, type RequestContext } from './context.js';
 import type { Query } from './db/executor.js';
-import { schemaDir } from './paths.js';
+import { explorerDir, schemaDir } from './paths.js';
 import { tokenFromHeader, type TokenStore } from './access/tokens.js';
 import { complexityPlugin, depthRule, fragmentLimitError } from './access/limits.js';
 
@@ -193,6 +193,8 @@ export async function createApp(deps: AppDeps) {
     fragmentLimit,
     expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, await authenticate(deps.tokens, req.headers.authorization).catch(asHttp503)) }),
   );
+  // The lineage explorer: a static page and its bundle, built from explorer/ by `npm run build`.
+  app.use('/explorer', express.static(explorerDir));
   // Express's own 404 and error pages are HTML, and in development they print the stack
   // trace with file paths; every answer here is JSON with a code instead.
   app.use((req, res) => {

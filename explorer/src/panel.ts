@@ -1,0 +1,212 @@
+/** The side panel: one node's record, metadata cards, tags, aliases and alias history. */
+import { h } from './dom.js';
+import { formatBytes, formatDuration, formatNumber, formatTime, shortId } from './format.js';
+import { KIND_STYLE } from './graph.js';
+import { KIND_OF, type Detail, type MetadataEntry } from './queries.js';
+
+export interface PanelActions {
+  /** Opens another node in the explorer (a producer, an alias target, a datum:// link). */
+  open(id: string): void;
+  /** Opens whatever a datum:// URI names. */
+  openUri(uri: string): void;
+  isCompared(id: string): boolean;
+  toggleCompare(id: string, name: string): void;
+}
+
+const code = (text: string) => h('code', {}, text);
+const dash = () => h('span', { class: 'muted' }, '—');
+
+function field(label: string, value: Node | string | number | null | undefined) {
+  return [h('dt', {}, label), h('dd', {}, value == null || value === '' ? dash() : value)];
+}
+
+function link(uri: string, actions: PanelActions) {
+  if (uri.startsWith('datum://') || uri.startsWith('model://') || uri.startsWith('dataset://')) {
+    return h('a', { href: '#', class: 'uri', title: 'Open in the explorer', onclick: (e: Event) => (e.preventDefault(), actions.openUri(uri)) }, uri);
+  }
+  return h('a', { href: uri, class: 'uri', target: '_blank', rel: 'noopener noreferrer' }, uri);
+}
+
+function nodeLink(id: string, text: string, actions: PanelActions) {
+  return h('a', { href: '#', onclick: (e: Event) => (e.preventDefault(), actions.open(id)) }, text);
+}
+
+/** A metadata value rendered by its type: sizes in human units, URIs as links, dtypes and paths as code. */
+export function renderValue(entry: MetadataEntry, actions: PanelActions): Node {
+  switch (entry.type) {
+    case 'STORAGE_SIZE':
+      return h('span', { class: 'v-size', title: `${entry.value} bytes` }, entry.display || formatBytes(entry.value as number));
+    case 'URI':
+      return link(String(entry.value), actions);
+    case 'DTYPE':
+      return h('code', { class: 'v-dtype' }, String(entry.value));
+    case 'PATH':
+      return h('code', { class: 'v-path' }, String(entry.value));
+    case 'NUMBER':
+      return h('span', { class: 'v-number' }, formatNumber(entry.value as number));
+    case 'BOOLEAN':
+      return h('span', { class: `pill ${entry.value ? 'pill-yes' : 'pill-no'}` }, String(entry.value));
+    case 'DATETIME':
+      return h('time', { datetime: String(entry.value), title: String(entry.value) }, formatTime(String(entry.value)));
+    case 'JSON':
+      return h('pre', { class: 'v-json' }, JSON.stringify(entry.value, null, 1));
+    case 'NULL':
+      return h('span', { class: 'muted' }, 'null');
+    default:
+      return h('span', {}, entry.display);
+  }
+}
+
+/** Metadata grouped as cards: ungrouped keys first, then each group, the system record last. */
+function metadataCards(entries: MetadataEntry[], actions: PanelActions) {
+  if (!entries.length) return h('p', { class: 'muted' }, 'No metadata logged.');
+  const groups = new Map<string, MetadataEntry[]>();
+  for (const entry of entries) {
+    const group = entry.group ?? '';
+    groups.set(group, [...(groups.get(group) ?? []), entry]);
+  }
+  const order = [...groups.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return h(
+    'div',
+    { class: 'cards' },
+    order.map((group) =>
+      h(
+        'section',
+        { class: `card${group === 'system' ? ' card-system' : ''}`, 'data-group': group || 'general' },
+        h('h4', {}, group || 'General'),
+        h(
+          'dl',
+          {},
+          groups.get(group)!.map((entry) => [
+            h('dt', { title: `logged by ${entry.loggedBy} · ${entry.source} · ${formatTime(entry.loggedAt)}` }, entry.key.startsWith(`${group}.`) ? entry.key.slice(group.length + 1) : entry.key),
+            h('dd', { 'data-type': entry.type }, renderValue(entry, actions)),
+          ]),
+        ),
+      ),
+    ),
+  );
+}
+
+const rank = (group: string) => (group === '' ? 0 : group === 'system' ? 2 : 1);
+
+function tags(detail: Detail) {
+  return detail.tags.length ? h('div', { class: 'tags' }, detail.tags.map((t) => h('span', { class: 'tag' }, t.name))) : h('p', { class: 'muted' }, 'No tags.');
+}
+
+function datumRecord(d: Detail, actions: PanelActions) {
+  return h(
+    'dl',
+    { class: 'record' },
+    field('URI', d.uri ? link(d.uri, actions) : null),
+    field('Path', d.path ? code(d.path) : null),
+    field('Size', d.size != null ? h('span', { title: `${d.size} bytes` }, formatBytes(d.size)) : null),
+    field('SHA-256', d.sha256 ? h('code', { class: 'hash', title: d.sha256 }, d.sha256) : null),
+    field('Content type', d.contentType),
+    field('Produced by', d.producer ? nodeLink(d.producer.id, `${d.producer.name} (${d.producer.kind.toLowerCase()})`, actions) : d.external ? 'external object' : null),
+    field('Created', formatTime(d.createdAt)),
+    field('Versions', [...(d.modelVersions ?? []), ...(d.datasetVersions ?? [])].length ? h('span', {}, [...(d.modelVersions ?? []), ...(d.datasetVersions ?? [])].map((v) => nodeLink(v.id, v.uri, actions))) : null),
+  );
+}
+
+function executionRecord(e: Detail, actions: PanelActions) {
+  const cost = e.costAmount != null ? `${formatNumber(e.costAmount)} ${e.costCurrency ?? ''}`.trim() : null;
+  return h(
+    'dl',
+    { class: 'record' },
+    field('Kind', e.executionKind?.toLowerCase()),
+    field('Status', h('span', { class: `state state-${e.executionStatus?.toLowerCase()}` }, e.executionStatus?.toLowerCase() ?? '')),
+    field('Commit', e.commit ? code(e.commit) : null),
+    field('Repository', e.repository ? link(e.repository, actions) : null),
+    field('Image', e.image ? code(e.image) : null),
+    field('Hardware', e.hardware),
+    field('Host', e.host),
+    field('Commands', e.commands?.length ? h('pre', { class: 'commands' }, e.commands.join('\n')) : null),
+    field('Parameters', e.parameters && Object.keys(e.parameters).length ? h('pre', { class: 'v-json' }, JSON.stringify(e.parameters, null, 1)) : null),
+    field('Inputs', e.reads?.length ? h('span', {}, e.reads.map((r) => h('span', { class: 'input' }, r.inputName, r.alias ? h('small', {}, ` via datum://${r.alias}`) : null))) : null),
+    field('Started', formatTime(e.startedAt)),
+    field('Ended', formatTime(e.endedAt)),
+    field('Duration', formatDuration(e.duration)),
+    field('Attempt', e.attempt),
+    field('Cost', cost),
+    field('Created by', e.createdBy),
+    field('Pipeline run', e.parent ? nodeLink(e.parent.id, e.parent.name, actions) : null),
+  );
+}
+
+function versionRecord(v: Detail) {
+  return h(
+    'dl',
+    { class: 'record' },
+    field('URI', code(v.versionUri ?? '')),
+    v.versionStatus ? field('Status', h('span', { class: `state state-${v.versionStatus.toLowerCase()}` }, v.versionStatus.toLowerCase())) : null,
+    field('Created', formatTime(v.createdAt)),
+    field('Created by', v.createdBy),
+  );
+}
+
+function approvals(v: Detail) {
+  if (!v.approvals?.length) return null;
+  return [
+    h('h3', {}, 'Approvals'),
+    h('ol', { class: 'timeline' }, v.approvals.map((a) => h('li', {}, h('strong', {}, `${a.from.toLowerCase()} → ${a.to.toLowerCase()}`), ` by ${a.by}, ${formatTime(a.at)}`, a.comment ? h('q', {}, a.comment) : null))),
+  ];
+}
+
+function aliases(d: Detail, actions: PanelActions) {
+  if (!d.aliases) return null;
+  if (!d.aliases.length) return [h('h3', {}, 'Aliases'), h('p', { class: 'muted' }, 'No alias points here.')];
+  // Retrained files often share a path, so the short id tells the alias's targets apart.
+  const where = (m: { id: string; path: string | null; uri: string } | null) => (m ? nodeLink(m.id, `${m.path ?? m.uri} (${shortId(m.id)})`, actions) : h('em', {}, 'nothing'));
+  return [
+    h('h3', {}, 'Aliases'),
+    d.aliases.map((a) =>
+      h(
+        'section',
+        { class: 'alias' },
+        h('div', { class: 'alias-head' }, h('code', {}, `datum://${a.name}`), a.protected ? h('span', { class: 'pill pill-protected' }, 'protected') : null),
+        h('p', { class: 'muted small' }, `${a.history.totalCount} move${a.history.totalCount === 1 ? '' : 's'}`),
+        h(
+          'ol',
+          { class: 'timeline' },
+          a.history.edges.map(({ node: m }) =>
+            h('li', {}, h('time', { datetime: m.at }, formatTime(m.at)), ' ', h('strong', {}, m.by), ': ', where(m.from), ' → ', where(m.to), m.reason ? h('q', {}, m.reason) : null),
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+export function renderPanel(detail: Detail, actions: PanelActions): HTMLElement {
+  const kind = KIND_OF[detail.__typename];
+  const look = KIND_STYLE[kind === 'DATUM' && detail.external ? 'EXTERNAL' : kind];
+  const title =
+    kind === 'DATUM' ? (detail.path ?? detail.uri ?? detail.id) : kind === 'EXECUTION' ? (detail.name ?? detail.id) : (detail.versionUri ?? detail.id);
+  const record = kind === 'DATUM' ? datumRecord(detail, actions) : kind === 'EXECUTION' ? executionRecord(detail, actions) : versionRecord(detail);
+  const compared = kind === 'EXECUTION' && actions.isCompared(detail.id);
+  return h(
+    'article',
+    { class: 'detail', 'data-kind': kind, 'data-id': detail.id },
+    h(
+      'header',
+      { style: `--kind-fill:${look.fill};--kind-border:${look.border}` },
+      h('span', { class: 'kind-badge' }, look.label),
+      h('h2', { title }, title),
+      h('p', { class: 'muted small' }, h('span', { title: detail.id }, `id ${shortId(detail.id)}…`), detail.project ? ` · project ${detail.project.name}` : ''),
+      kind === 'EXECUTION'
+        ? h(
+            'button',
+            { class: compared ? 'compare-toggle on' : 'compare-toggle', type: 'button', onclick: () => actions.toggleCompare(detail.id, detail.name ?? detail.id) },
+            compared ? '✓ In comparison' : '+ Add to comparison',
+          )
+        : null,
+    ),
+    record,
+    approvals(detail),
+    h('h3', {}, 'Metadata'),
+    metadataCards(detail.metadata, actions),
+    h('h3', {}, 'Tags'),
+    tags(detail),
+    aliases(detail, actions),
+  );
+}
