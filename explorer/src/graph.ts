@@ -163,7 +163,8 @@ export function createLineageView(container: HTMLElement): LineageView {
   }
 
   function layout(animate: boolean) {
-    cy.layout({ name: 'dagre', rankDir: 'LR', nodeSep: 26, rankSep: 70, edgeSep: 12, padding: 40, animate, animationDuration: 280, fit: true, stop: readableZoom } as any).run();
+    cy.resize();
+    cy.layout({ name: 'dagre', rankDir: 'LR', nodeSep: 22, rankSep: 52, edgeSep: 10, padding: 40, animate, animationDuration: 280, fit: true, stop: readableZoom } as any).run();
   }
 
   /** Fitting a few nodes would blow them up to poster size; past a comfortable zoom, centre instead. */
@@ -172,6 +173,9 @@ export function createLineageView(container: HTMLElement): LineageView {
     cy.zoom(COMFORTABLE_ZOOM);
     cy.center();
   }
+
+  // The panel opening or closing resizes the canvas, which Cytoscape does not notice by itself.
+  new ResizeObserver(() => cy.resize()).observe(container);
 
   cy.on('tap', 'node', (event) => {
     const node = known.get((event.target as NodeSingular).id());

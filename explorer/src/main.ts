@@ -130,6 +130,8 @@ async function openNode(id: string) {
   try {
     const graph = await fetchLineage(id, direction, depth, LIMIT);
     $('#empty').hidden = true;
+    // The panel takes its width before the layout fits the graph into what is left.
+    const panel = showPanel(id);
     view.show(graph);
     view.markCompared(new Set(compared.keys()));
     history.replaceState(null, '', `#${encodeURIComponent(id)}`);
@@ -142,7 +144,8 @@ async function openNode(id: string) {
       frontier ? h('span', { class: 'cut' }, ` · ${frontier} dashed node${frontier === 1 ? '' : 's'} lead further: click to expand`) : '',
     );
     renderTray();
-    void showPanel(id);
+    view.select(id);
+    await panel;
   } catch (error) {
     setStatus('');
     showError('Could not load the lineage.', error);
@@ -164,7 +167,6 @@ async function showPanel(id: string) {
   panelId = id;
   const panel = $('#panel');
   panel.hidden = false;
-  document.body.classList.add('with-panel');
   view.select(id);
   replace(panel, h('p', { class: 'muted loading' }, 'Loading…'));
   try {
@@ -184,7 +186,6 @@ async function showPanel(id: string) {
 function closePanel() {
   panelId = null;
   $('#panel').hidden = true;
-  document.body.classList.remove('with-panel');
 }
 
 async function openUri(uri: string) {
@@ -214,7 +215,6 @@ const actions: PanelActions = {
 function renderTray() {
   const tray = $('#tray');
   view.markCompared(new Set(compared.keys()));
-  tray.hidden = compared.size === 0 && !view.nodes().some((n) => n.kind === 'EXECUTION');
   replace(
     tray,
     h('span', { class: 'tray-title' }, 'Compare'),
@@ -288,6 +288,7 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && !document.querySelector('dialog[open]')) closePanel();
 });
 renderLegend();
+renderTray();
 renderTokenState();
 if (!getToken()) askToken();
 else if (location.hash.length > 1) void openNode(decodeURIComponent(location.hash.slice(1)));
