@@ -27,6 +27,7 @@ export const Query = {
   datasetVersion: version((ctx) => ctx.services.datasets, 'DatasetVersion'),
   compareExecutions: (_: unknown, a: { ids: string[]; keys?: string[] | null }, ctx: Ctx) => ctx.services.comparison.compare(a.ids, a.keys),
   tokens: (_: unknown, __: unknown, ctx: Ctx) => ctx.tokens.list(),
+  status: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.status(),
   auditLog: (_: unknown, a: ListArgs<AuditFilter>, ctx: Ctx) => ctx.services.audit.page(a.filter, a.first, a.after),
   lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH'; depth: number; limit: number }, ctx: Ctx) =>
     ctx.services.lineage.graph(a.id, a.direction, a.depth, a.limit),

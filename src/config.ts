@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { LOG_LEVELS, type LogLevel } from './logging.js';
 
 /** Everything the server reads from the environment, read and validated once at start. */
 export interface Config {
@@ -20,13 +21,45 @@ export interface Config {
   production: boolean;
   /** Schema introspection; off by default in production. */
   introspection: boolean;
+  /** The least severe log lines written: `info` includes one line per request. */
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {}
 
-function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/**
+ * Every environment variable the server reads, with its default and what it does: the one
+ * source for `loadConfig` and for `pedigree start --help`, so the documented list cannot
+ * drift from what is read (`loadConfig` can only name a variable listed here).
+ */
+const VARIABLES = {
+  PORT: { default: 4000, note: 'GraphQL at POST /graphql; /healthz, /readyz, /metrics' },
+  NEO4J_URI: { default: undefined, note: 'bolt:// or neo4j:// (+s, +ssc); unset: start the local embedded Neo4j' },
+  NEO4J_USER: { default: 'neo4j', note: '' },
+  NEO4J_PASSWORD: { default: '', note: '' },
+  NEO4J_DATABASE: { default: 'neo4j', note: '' },
+  PEDIGREE_ADMIN_TOKEN: { default: undefined, note: 'registered as an admin token at start; unset on an empty database: one is made and printed once' },
+  PEDIGREE_DATA_DIR: { default: '.pedigree', note: "the local Neo4j's store" },
+  PEDIGREE_LOCAL_NEO4J_PORT: { default: 7687, note: "the local Neo4j's Bolt port" },
+  PEDIGREE_BODY_LIMIT: { default: 10 * 1024 * 1024, note: 'largest request body, bytes' },
+  PEDIGREE_TX_TIMEOUT_MS: { default: 30_000, note: 'Neo4j transaction timeout per request' },
+  PEDIGREE_INTROSPECTION: { default: undefined, note: 'GraphQL introspection: true, or false when NODE_ENV=production' },
+  PEDIGREE_LOG_LEVEL: { default: 'info', note: `JSON log lines on stdout from this level up: ${LOG_LEVELS.join(', ')}; info logs every request` },
+  NODE_ENV: { default: undefined, note: 'production: introspection and the GraphQL landing page off' },
+} as const satisfies Record<string, { default: string | number | undefined; note: string }>;
+
+type Variable = keyof typeof VARIABLES;
+type IntVariable = { [K in Variable]: (typeof VARIABLES)[K]['default'] extends number ? K : never }[Variable];
+
+/** The variables with their defaults, as `pedigree start --help` prints them. */
+export const configVariables: Array<[string, string]> = Object.entries(VARIABLES).map(([name, v]) => {
+  const value = v.default === undefined ? 'unset' : v.default === '' ? '(empty)' : String(v.default);
+  return [name, v.note ? `${value}  ${v.note}` : value];
+});
+
+function intVar(env: NodeJS.ProcessEnv, name: IntVariable, min: number, max: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return VARIABLES[name].default;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer ${min}..${max}, got '${raw}'`);
@@ -35,43 +68,33 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const uri = env.NEO4J_URI || undefined;
+  const read = (name: Variable): string | undefined => env[name] || undefined;
+  const uri = read('NEO4J_URI');
   if (uri && !/^(bolt|neo4j)(\+s|\+ssc)?:\/\/[^/]+/.test(uri)) {
     throw new ConfigError(
       `NEO4J_URI must be a bolt:// or neo4j:// URI (optionally +s or +ssc), got '${uri}'`,
     );
   }
-  const dataDir = env.PEDIGREE_DATA_DIR || '.pedigree';
+  const dataDir = read('PEDIGREE_DATA_DIR') ?? VARIABLES.PEDIGREE_DATA_DIR.default;
+  const production = read('NODE_ENV') === 'production';
+  const introspection = read('PEDIGREE_INTROSPECTION');
+  const logLevel = read('PEDIGREE_LOG_LEVEL') ?? VARIABLES.PEDIGREE_LOG_LEVEL.default;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`PEDIGREE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   return {
-    port: intVar(env, 'PORT', 4000, 0, 65535),
+    port: intVar(env, 'PORT', 0, 65535),
     neo4j: {
       uri,
-      user: env.NEO4J_USER || 'neo4j',
-      password: env.NEO4J_PASSWORD || '',
-      database: env.NEO4J_DATABASE || 'neo4j',
+      user: read('NEO4J_USER') ?? VARIABLES.NEO4J_USER.default,
+      password: read('NEO4J_PASSWORD') ?? VARIABLES.NEO4J_PASSWORD.default,
+      database: read('NEO4J_DATABASE') ?? VARIABLES.NEO4J_DATABASE.default,
     },
-    adminToken: env.PEDIGREE_ADMIN_TOKEN || undefined,
+    adminToken: read('PEDIGREE_ADMIN_TOKEN'),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir),
-    localNeo4jPort: intVar(env, 'PEDIGREE_LOCAL_NEO4J_PORT', 7687, 1, 65535),
-    bodyLimit: intVar(env, 'PEDIGREE_BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    txTimeoutMs: intVar(env, 'PEDIGREE_TX_TIMEOUT_MS', 30_000, 100, 3_600_000),
-    production: env.NODE_ENV === 'production',
-    introspection: env.PEDIGREE_INTROSPECTION ? env.PEDIGREE_INTROSPECTION === 'true' : env.NODE_ENV !== 'production',
+    localNeo4jPort: intVar(env, 'PEDIGREE_LOCAL_NEO4J_PORT', 1, 65535),
+    bodyLimit: intVar(env, 'PEDIGREE_BODY_LIMIT', 1024, 1024 * 1024 * 1024),
+    txTimeoutMs: intVar(env, 'PEDIGREE_TX_TIMEOUT_MS', 100, 3_600_000),
+    production,
+    introspection: introspection ? introspection === 'true' : !production,
+    logLevel: logLevel as LogLevel,
   };
 }
-
-/** The variables `pedigree start --help` documents, with their defaults. */
-export const configVariables: Array<[string, string]> = [
-  ['PORT', '4000 (GraphQL at POST /graphql)'],
-  ['NEO4J_URI', 'unset: start the local embedded Neo4j'],
-  ['NEO4J_USER', 'neo4j'],
-  ['NEO4J_PASSWORD', '(empty)'],
-  ['NEO4J_DATABASE', 'neo4j'],
-  ['PEDIGREE_ADMIN_TOKEN', 'unset'],
-  ['PEDIGREE_DATA_DIR', '.pedigree (the local Neo4j store)'],
-  ['PEDIGREE_LOCAL_NEO4J_PORT', '7687'],
-  ['PEDIGREE_BODY_LIMIT', '10485760 bytes'],
-  ['PEDIGREE_TX_TIMEOUT_MS', '30000'],
-  ['PEDIGREE_INTROSPECTION', 'true, or false when NODE_ENV=production'],
-];
-

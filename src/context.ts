@@ -1,5 +1,5 @@
 import type { Driver } from 'neo4j-driver';
-import { Executor, type Query } from './db/executor.js';
+import { Executor, type ExecutorObserver, type Query } from './db/executor.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import { createServices, type Services } from './services/index.js';
 import type { AuditContext } from './access/audit.js';
@@ -22,6 +22,7 @@ export interface ContextDeps {
   txTimeoutMs: number;
   /** Called for every Cypher statement any request sends (round-trip counting). */
   onQuery?: (query: Query) => void;
+  observer?: ExecutorObserver;
   tokens: TokenStore;
 }
 
@@ -32,7 +33,7 @@ export interface ContextDeps {
 export function createContext(deps: ContextDeps, principal: Principal): RequestContext {
   const audit: AuditContext = { principal };
   const scope = principal.projects === '*' ? null : principal.projects;
-  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, audit, scope });
+  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, audit, scope });
   const loaders = createLoaders(executor);
   return { principal, loaders, audit, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal) };
 }

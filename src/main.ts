@@ -1,21 +1,20 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
-import { createDriver, Neo4jAvailability, waitForNeo4j } from './db/driver.js';
+import { createDriver, MAX_POOL_SIZE, Neo4jAvailability, waitForNeo4j } from './db/driver.js';
 import { Executor, type Query } from './db/executor.js';
 import { isMigrated, migrate } from './db/migrations.js';
 import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
 import { createApp } from './server.js';
 import { TokenStore } from './access/tokens.js';
+import { log, setLogLevel } from './logging.js';
+import { Metrics } from './metrics.js';
 
 export interface RunningServer {
   url: string;
   neo4jUri: string;
   close(): Promise<void>;
 }
-
-export const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), msg, ...fields }));
 
 /**
  * PEDIGREE_ADMIN_TOKEN is registered as an admin token at every start; without it, a first
@@ -28,7 +27,7 @@ async function bootstrapAdmin(tokens: TokenStore, adminToken: string | undefined
   }
   if ((await tokens.count()) > 0) return;
   const { token } = await tokens.create({ name: 'admin', role: 'admin', projects: ['*'] });
-  log('first start: created an admin token; it is printed once, on the next line, and stored only hashed');
+  log('first start: created an admin token; it is printed once, on the next line, and stored only hashed', {}, 'warn');
   console.log(token);
 }
 
@@ -37,6 +36,7 @@ async function bootstrapAdmin(tokens: TokenStore, adminToken: string | undefined
  * `close` stops in the reverse order: HTTP (draining requests), driver, local Neo4j.
  */
 export async function startServer(config: Config, options: { onQuery?: (q: Query) => void } = {}): Promise<RunningServer> {
+  setLogLevel(config.logLevel);
   let local: LocalNeo4j | undefined;
   let uri = config.neo4j.uri;
   if (!uri) {
@@ -48,7 +48,8 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
   const availability = new Neo4jAvailability({ ...config.neo4j, uri }, config.neo4j.database, { log });
   try {
     await waitForNeo4j(driver, config.neo4j.database);
-    const system = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000 });
+    const metrics = new Metrics(MAX_POOL_SIZE);
+    const system = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000, observer: metrics.executor });
     await migrate(system);
     const tokens = new TokenStore(system);
     await bootstrapAdmin(tokens, config.adminToken);
@@ -66,6 +67,7 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       httpServer,
       onQuery: options.onQuery,
       tokens,
+      metrics,
     });
     availability.start();
     httpServer.on('request', app);

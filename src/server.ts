@@ -17,6 +17,8 @@ import type { Query } from './db/executor.js';
 import { explorerDir, schemaDir } from './paths.js';
 import { tokenFromHeader, type TokenStore } from './access/tokens.js';
 import { complexityPlugin, depthRule, fragmentLimitError } from './access/limits.js';
+import { log, requestLogging } from './logging.js';
+import type { Metrics } from './metrics.js';
 
 /** Every SDL file under schema/, in a stable order. */
 export function loadTypeDefs(): string[] {
@@ -57,7 +59,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     delete (extensions as Record<string, unknown>).http;
     return { ...formatted, extensions };
   }
-  console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', path: formatted.path, error: String((original as Error)?.stack ?? original) }));
+  log('unexpected error', { path: formatted.path, error: String((original as Error)?.stack ?? original) }, 'error');
   return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
@@ -73,6 +75,7 @@ export interface AppDeps extends ContextDeps {
   availability?: Neo4jAvailability;
   httpServer?: Server;
   onQuery?: (query: Query) => void;
+  metrics: Metrics;
 }
 
 const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -148,13 +151,14 @@ async function readiness(deps: AppDeps): Promise<{ neo4j: ProbeResult; migrated:
 /** A GraphQL error body for failures before GraphQL runs (body too large, invalid JSON). */
 const httpError = (status: number, code: string, message: string) => ({ status, body: { errors: [{ message, extensions: { code } }] } });
 
-/** Builds the HTTP app: POST /graphql, /healthz, /readyz. Listening is left to the caller. */
+/** Builds the HTTP app: POST /graphql, /healthz, /readyz, /metrics. Listening is left to the caller. */
 export async function createApp(deps: AppDeps) {
   const plugins: ApolloServerPlugin<RequestContext>[] = [];
   if (deps.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: deps.httpServer }));
   if (deps.production) plugins.push(ApolloServerPluginLandingPageDisabled());
   plugins.push(complexityPlugin as ApolloServerPlugin<RequestContext>);
   plugins.push(unavailableStatusPlugin);
+  plugins.push(deps.metrics.plugin as ApolloServerPlugin<RequestContext>);
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSchema(),
     formatError,
@@ -167,6 +171,7 @@ export async function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogging, deps.metrics.httpRequests);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -174,12 +179,16 @@ export async function createApp(deps: AppDeps) {
     const { neo4j, migrated } = await readiness(deps);
     res.status(migrated ? 200 : 503).json({ ready: migrated, neo4j, migrated });
   });
+  // Open like /healthz: scrapers seldom carry tokens, and it holds counts and latencies
+  // labelled by schema names and error codes only, no ids, projects or arguments.
+  app.get('/metrics', deps.metrics.handler);
   // While Neo4j is known to be down nothing can be answered, so say so at once rather
   // than letting each request wait out the driver's retries.
   const refuseWhileDown: RequestHandler = (_req, res, next) => {
     if (deps.availability?.available !== false) return next();
     res.status(503).set('retry-after', RETRY_AFTER).json({ errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   };
+  const contextDeps = { ...deps, observer: deps.metrics.executor };
   const fragmentLimit: RequestHandler = (req, res, next) => {
     const error = fragmentLimitError(req.method === 'GET' ? req.query.query : req.body?.query);
     if (!error) return next();
@@ -191,7 +200,9 @@ export async function createApp(deps: AppDeps) {
     refuseWhileDown,
     express.json({ limit: deps.bodyLimit }),
     fragmentLimit,
-    expressMiddleware(apollo, { context: async ({ req }) => createContext(deps, await authenticate(deps.tokens, req.headers.authorization).catch(asHttp503)) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => createContext(contextDeps, await authenticate(deps.tokens, req.headers.authorization).catch((e) => asHttp503(deps.metrics.refused(e)))),
+    }),
   );
   // The lineage explorer: a static page and its bundle, built from explorer/ by `npm run build`.
   app.use('/explorer', express.static(explorerDir));
@@ -208,7 +219,7 @@ export async function createApp(deps: AppDeps) {
       : error?.expose === true && error.status >= 400 && error.status < 500 ? httpError(error.status, 'BAD_REQUEST', `Request body refused: ${error.message}`)
       : null;
     if (failure) return void res.status(failure.status).json(failure.body);
-    console.error(JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(error?.stack ?? error) }));
+    log('unexpected error', { error: String(error?.stack ?? error) }, 'error');
     res.status(500).json(httpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error').body);
   };
   app.use(bodyErrors);

@@ -18,7 +18,12 @@ export class ApiError extends Error {
 export interface ApiClient {
   url: string;
   request<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** A plain GET (no token sent), for /readyz and the like: the status and the JSON body, if any. */
+  get(path: string): Promise<{ status: number; body: any }>;
 }
+
+const unreachable = (url: string, error: unknown) =>
+  new ApiError(`cannot reach the API at ${url} (${(error as Error).cause ?? (error as Error).message}); is it running? set PEDIGREE_URL`, []);
 
 export function createClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
   const url = (env.PEDIGREE_URL || 'http://localhost:4000').replace(/\/+$/, '');
@@ -31,12 +36,32 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
       try {
         response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       } catch (error) {
-        throw new ApiError(`cannot reach the API at ${url} (${(error as Error).cause ?? (error as Error).message}); is it running? set PEDIGREE_URL`, []);
+        throw unreachable(url, error);
       }
       const body = (await response.json().catch(() => null)) as { data?: any; errors?: ApiError['errors'] } | null;
       if (!body) throw new ApiError(`the API at ${url} answered HTTP ${response.status} without a GraphQL body`, []);
       if (body.errors?.length) throw new ApiError(body.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('\n'), body.errors);
       return body.data;
     },
+    async get(path) {
+      const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(10_000) }).catch((error) => {
+        throw unreachable(url, error);
+      });
+      return { status: response.status, body: await response.json().catch(() => null) };
+    },
   };
+}
+
+/**
+ * Runs a command's work against the API: an API error is printed as `pedigree <command>:
+ * <message>` with exit code 1 instead of a stack trace.
+ */
+export async function withClient(command: string, work: (client: ApiClient) => Promise<number | void>): Promise<void> {
+  try {
+    process.exitCode = (await work(createClient())) ?? 0;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    console.error(`pedigree ${command}: ${error.message}`);
+    process.exitCode = 1;
+  }
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ApiError, createClient } from './client.js';
+import { withClient } from './client.js';
 
 const FIELDS = 'id name role projects createdAt lastUsedAt revokedAt';
 
@@ -15,7 +15,7 @@ export function tokenCommand(): Command {
     .option('--project <name...>', "projects it may use ('*' for all)", ['*'])
     .option('--json', 'print the record and the token as JSON')
     .action((o) =>
-      run(async (client) => {
+      withClient('token', async (client) => {
         const { createToken } = await client.request(
           `mutation($name: String!, $role: Role!, $projects: [String!]!) { createToken(name: $name, role: $role, projects: $projects) { token record { ${FIELDS} } } }`,
           { name: o.name, role: o.role, projects: o.project },
@@ -31,7 +31,7 @@ export function tokenCommand(): Command {
     .description('List tokens (never their secrets)')
     .option('--json', 'print JSON')
     .action((o) =>
-      run(async (client) => {
+      withClient('token', async (client) => {
         const { tokens } = await client.request(`{ tokens { ${FIELDS} } }`);
         if (o.json) return console.log(JSON.stringify(tokens, null, 2));
         for (const t of tokens) {
@@ -45,20 +45,10 @@ export function tokenCommand(): Command {
     .description('Revoke a token at once')
     .argument('<id>', 'the token id (from token list)')
     .action((id) =>
-      run(async (client) => {
+      withClient('token', async (client) => {
         const { revokeToken } = await client.request(`mutation($id: ID!) { revokeToken(id: $id) { id name revokedAt } }`, { id });
         console.log(`Revoked ${revokeToken.id} (${revokeToken.name}) at ${revokeToken.revokedAt}`);
       }),
     );
   return token;
-}
-
-async function run(work: (client: ReturnType<typeof createClient>) => Promise<void>) {
-  try {
-    await work(createClient());
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    console.error(`pedigree token: ${error.message}`);
-    process.exitCode = 1;
-  }
 }

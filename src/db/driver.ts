@@ -8,10 +8,12 @@ export interface DriverConfig {
 
 const authOf = (config: DriverConfig) => (config.password ? neo4j.auth.basic(config.user, config.password) : undefined);
 
+export const MAX_POOL_SIZE = 100;
+
 /** One driver per process; sessions are opened per call by the executor. */
 export function createDriver(config: DriverConfig): Driver {
   return neo4j.driver(config.uri, authOf(config), {
-    maxConnectionPoolSize: 100,
+    maxConnectionPoolSize: MAX_POOL_SIZE,
     // Acquisition includes opening the connection, so it must outlast connectionTimeout:
     // a database that does not answer then fails as ServiceUnavailable (retried, mapped),
     // not as the driver's untyped acquisition timeout.

@@ -18,11 +18,18 @@ export interface Tx {
   run(query: Query): Promise<Row[]>;
 }
 
+/** Told how long each statement took and when sessions open and close (metrics). */
+export interface ExecutorObserver {
+  statement(seconds: number, failed: boolean): void;
+  sessions(change: 1 | -1): void;
+}
+
 export interface ExecutorOptions {
   database: string;
   txTimeoutMs: number;
   /** Called once per Cypher statement sent, for round-trip counting (tests, bench, metrics). */
   onQuery?: (query: Query) => void;
+  observer?: ExecutorObserver;
   /** The request's audit record: a write transaction of a mutation adds its entry before committing. */
   audit?: AuditContext;
   /**
@@ -95,7 +102,7 @@ export class Executor {
       run: async (query) => {
         const params = this.scoped(query);
         this.options.onQuery?.({ ...query, params });
-        const result = await tx.run(query.cypher, params);
+        const result = await this.timed(() => tx.run(query.cypher, params));
         const scope = this.options.scope ?? null;
         return result.records.map((record) => {
           const row: Row = {};
@@ -104,6 +111,20 @@ export class Executor {
         });
       },
     };
+  }
+
+  private async timed<T>(run: () => Promise<T>): Promise<T> {
+    const observer = this.options.observer;
+    if (!observer) return run();
+    const started = performance.now();
+    let failed = true;
+    try {
+      const result = await run();
+      failed = false;
+      return result;
+    } finally {
+      observer.statement((performance.now() - started) / 1000, failed);
+    }
   }
 
   /**
@@ -129,12 +150,14 @@ export class Executor {
 
   private async withSession<T>(mode: 'READ' | 'WRITE', work: (s: Session) => Promise<T>): Promise<T> {
     const session = this.driver.session({ database: this.options.database, defaultAccessMode: mode });
+    this.options.observer?.sessions(1);
     try {
       return await work(session);
     } catch (error) {
       throw mapDriverError(error);
     } finally {
       await session.close();
+      this.options.observer?.sessions(-1);
     }
   }
 }

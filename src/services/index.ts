@@ -10,6 +10,7 @@ import { IngestService } from './ingest.js';
 import { ApprovalService } from './approvals.js';
 import { auditPage, type AuditFilter } from './audit.js';
 import type { Principal } from '../access/roles.js';
+import { serverStatus } from './status.js';
 import { TagService } from './tags.js';
 import { DATASET, MODEL, VersionService } from './versions.js';
 
@@ -28,6 +29,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     comparison: new ComparisonService(loaders),
     ingest: new IngestService(executor, principal),
     approvals: new ApprovalService(executor, principal),
+    status: () => serverStatus(executor),
     audit: { page: (filter: AuditFilter | null | undefined, first?: number | null, after?: string | null) => auditPage(executor, filter, first, after) },
   };
 }

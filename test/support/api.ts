@@ -33,7 +33,8 @@ export const cliEnv = (api: TestApi) => ({ ...process.env, PEDIGREE_URL: api.url
 export async function startApi(): Promise<TestApi> {
   const queries: Query[] = [];
   const server: RunningServer = await startServer(
-    { ...loadConfig(), port: 0 },
+    // one line per request would bury the tests' own output
+    { ...loadConfig(), port: 0, logLevel: 'warn' },
     { onQuery: (q) => queries.push(q) },
   );
   const post = (body: string, headers: Record<string, string> = {}) =>

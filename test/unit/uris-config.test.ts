@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, configVariables, loadConfig } from '../../src/config.js';
 import { checkRange } from '../../src/domain/errors.js';
 import { hopsFor, lineageBounds } from '../../src/domain/lineage.js';
 import { parseRef } from '../../src/domain/uris.js';
@@ -39,5 +39,14 @@ describe('loadConfig', () => {
   it('rejects bad values with a message that names the variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(new ConfigError("PORT must be an integer 0..65535, got 'eighty'"));
     expect(() => loadConfig({ NEO4J_URI: 'http://localhost:7474' })).toThrow(/NEO4J_URI must be a bolt:\/\/ or neo4j:\/\/ URI/);
+  });
+});
+
+describe('configVariables', () => {
+  it('lists exactly the variables loadConfig reads', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as NodeJS.ProcessEnv, { get: (_, name) => (read.add(String(name)), undefined) });
+    loadConfig(env);
+    expect([...read].sort()).toEqual(configVariables.map(([name]) => name).sort());
   });
 });
