@@ -15,6 +15,7 @@ import { pinnedNeo4jVersion, startLocalNeo4j } from '../dist/src/neo4j-local/lau
 import { generateGraph } from './generate.mjs';
 import { loadGraph } from './load.mjs';
 import { markdown } from './report.mjs';
+import { comparePeer, peerMarkdown } from './peer.mjs';
 import { timeInTurns } from './timing.mjs';
 import { workloads } from './workloads.mjs';
 
@@ -171,6 +172,7 @@ async function main() {
     measured.push({ name: w.name, items: w.size?.(data), ours, raw, ratio, roundTrips: statements });
     log(`${w.name}: ours p50 ${ours.p50} ms, raw p50 ${raw.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
+  const peer = await comparePeer({ uri, graph, gql, quick: args.quick, runs: RUNS, log });
   const { peakRssBytes } = await api.ask('stats');
 
   const counts = (await cypher('MATCH (n) RETURN labels(n) AS labels, count(*) AS c')).records.map((r) => r.toObject());
@@ -190,12 +192,14 @@ async function main() {
     load,
     apiPeakRssMb: Math.round(peakRssBytes / 2 ** 20),
     workloads: measured,
+    peer,
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${results.date.slice(0, 10)}-${mode}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(markdown(results));
+  console.log(`\n${peerMarkdown(results)}`);
   log(`wrote ${file}`);
 }
 
