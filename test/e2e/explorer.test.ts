@@ -7,8 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { explorerDir, packageRoot } from '../../src/paths.js';
-import { buildStory, PROJECT, type Story } from '../fixtures/story/story.js';
-import { ADMIN_TOKEN, resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
+import { PROJECT, startStoryApi, type Story } from '../fixtures/story/story.js';
+import { ADMIN_TOKEN, sha, type TestApi } from '../support/api.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(packageRoot, 'test-results', 'screenshots');
@@ -92,9 +92,7 @@ const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`
 beforeAll(async () => {
   if (!existsSync(join(explorerDir, 'explorer.js'))) throw new Error('The explorer is not built: run `npm run build` first');
   mkdirSync(SHOTS, { recursive: true });
-  await resetDatabase();
-  api = await startApi();
-  story = await buildStory(api);
+  ({ api, story } = await startStoryApi());
   await decorateStory();
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -1,16 +1,12 @@
 import { configVariables } from '../../src/config.js';
 import { runNode } from '../support/cli.js';
-import { cliEnv, resetDatabase, startApi, type TestApi } from '../support/api.js';
-import { buildStory, type Story } from '../fixtures/story/story.js';
+import { cliEnv, type TestApi } from '../support/api.js';
+import { startStoryApi, type Story } from '../fixtures/story/story.js';
 
 let api: TestApi;
 let story: Story;
 
-beforeAll(async () => {
-  await resetDatabase();
-  api = await startApi();
-  story = await buildStory(api);
-}, 60_000);
+beforeAll(async () => ({ api, story } = await startStoryApi()), 60_000);
 afterAll(() => api.close());
 
 /** The output with every story id replaced by `<name>`, so trees compare whole. */

@@ -1,14 +1,10 @@
-import { buildStory, namesOf, type Story } from '../fixtures/story/story.js';
-import { errorCode, resetDatabase, startApi, type TestApi } from '../support/api.js';
+import { namesOf, startStoryApi, type Story } from '../fixtures/story/story.js';
+import { errorCode, type TestApi } from '../support/api.js';
 
 let api: TestApi;
 let story: Story;
 
-beforeAll(async () => {
-  await resetDatabase();
-  api = await startApi();
-  story = await buildStory(api);
-});
+beforeAll(async () => ({ api, story } = await startStoryApi()), 60_000);
 afterAll(() => api.close());
 
 const WALK = `query($id: ID!, $depth: Int!) {
