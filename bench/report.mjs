@@ -1,21 +1,46 @@
 // The Markdown form of a results object (the JSON file holds the same numbers).
 
 const ms = (s) => (s ? `${s.p50} / ${s.p95} / ${s.p99}` : '');
+const n = (x) => x.toLocaleString('en');
+const target = (t) => (t ? `${t.target}: **${t.met ? 'met' : 'missed'}**` : '');
+const table = (header, rows) => [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 
 export function markdown(results) {
-  const { graph, load, apiPeakRssMb, machine, mode } = results;
-  const lines = [
+  const { graph, load, apiPeakRssMb, machine, mode, profile, aliasCas, throughput, ingest } = results;
+  return [
     `Mode ${mode}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.neo4j}, seed ${results.seed}.`,
-    `Graph: ${graph.nodes.toLocaleString('en')} nodes, ${graph.relationships.toLocaleString('en')} relationships ` +
-      `(${Object.entries(graph.byLabel).map(([l, n]) => `${l} ${n.toLocaleString('en')}`).join(', ')}).`,
-    `Load (batched UNWIND through the driver): ${load.rows.toLocaleString('en')} rows in ${load.seconds.toFixed(1)} s, ` +
-      `${load.rowsPerSecond.toLocaleString('en')} rows/s. API peak RSS: ${apiPeakRssMb} MB.`,
+    `Graph: ${n(graph.nodes)} nodes, ${n(graph.relationships)} relationships ` +
+      `(${Object.entries(graph.byLabel).map(([l, c]) => `${l} ${n(c)}`).join(', ')}).`,
+    `Load (batched UNWIND through the driver): ${n(load.rows)} rows in ${load.seconds.toFixed(1)} s, ` +
+      `${n(load.rowsPerSecond)} rows/s. API peak RSS: ${apiPeakRssMb} MB.`,
     '',
-    '| workload | items (first start node) | ours p50 / p95 / p99 ms | raw Cypher p50 / p95 / p99 ms | ours / raw (p50) | round trips |',
-    '|---|---:|---:|---:|---:|---:|',
-  ];
-  for (const w of results.workloads) {
-    lines.push(`| ${w.name} | ${w.items ?? ''} | ${ms(w.ours)} | ${ms(w.raw)} | ${w.ratio ?? ''} | ${w.roundTrips} |`);
-  }
-  return lines.join('\n');
+    ...table(
+      ['workload', 'items (first start node)', 'ours p50 / p95 / p99 ms', 'raw Cypher p50 / p95 / p99 ms', 'ours / raw (p50)', 'round trips', 'target'],
+      results.workloads.map((w) => [w.name, w.items ?? '', ms(w.ours), ms(w.raw), w.ratio ?? '', w.roundTrips, target(w.target)]),
+    ),
+    '',
+    "PROFILE of the API's lineage statement (limit 10,000; nodes include the root):",
+    '',
+    ...table(
+      ['start node', 'depth', 'nodes', 'db hits', 'db hits / node', 'expand operator', 'target'],
+      profile.map((p) => [`${p.direction.toLowerCase()} ~${n(p.sizeClass)}`, p.depth, n(p.nodes), n(p.dbHits), p.dbHitsPerNode, p.expand ?? '', target(p.target)]),
+    ),
+    '',
+    'Alias compare-and-set through the API (each writer reads, then moves with expectedDatumId; latency of every setAlias request):',
+    '',
+    ...table(
+      ['writers', 'seconds', 'moves', 'conflicts', 'moves in history', 'lost updates', 'setAlias p50 / p95 / p99 ms', 'target'],
+      aliasCas.map((c) => [c.writers, c.seconds, c.moves, c.conflicts, c.historyMoves, c.lostUpdates, ms(c.latency), target(c.target)]),
+    ),
+    '',
+    ...table(
+      ['throughput', 'req/s', 'p50 / p99 ms', 'requests', 'failures', 'target'],
+      [[`point lookups, ${throughput.connections} connections, ${throughput.seconds} s`, n(throughput.requestsPerSecond), `${throughput.latency.p50} / ${throughput.latency.p99}`, n(throughput.requests), throughput.failures, target(throughput.target)]],
+    ),
+    '',
+    ...table(
+      ['ingest', 'lines', 'API rows/s (s)', 'raw UNWIND rows/s (s)', 'API / raw', 'target'],
+      [[`manifest through ingestOutputs, ${n(ingest.chunk)} files per request`, n(ingest.lines), `${n(ingest.api.rowsPerSecond)} (${ingest.api.seconds})`, `${n(ingest.raw.rowsPerSecond)} (${ingest.raw.seconds})`, ingest.ratio, target(ingest.target)]],
+    ),
+  ].join('\n');
 }

@@ -12,18 +12,26 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../dist/src/config.js';
 import { createDriver } from '../dist/src/db/driver.js';
 import { pinnedNeo4jVersion, startLocalNeo4j } from '../dist/src/neo4j-local/launcher.js';
+import { aliasContention } from './alias-cas.mjs';
 import { generateGraph } from './generate.mjs';
+import { ingestComparison } from './ingest.mjs';
+import { DEPTHS, lineageBySize, pickStartNodes, profileLineage } from './lineage.mjs';
 import { loadGraph } from './load.mjs';
 import { markdown } from './report.mjs';
 import { comparePeer, peerMarkdown } from './peer.mjs';
+import { casTarget, ingestTarget, profileTargets, throughputTarget, workloadTarget } from './targets.mjs';
+import { lookupThroughput } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
-import { workloads } from './workloads.mjs';
+import { lookupIds, workloads } from './workloads.mjs';
 
 const HELP = `npm run bench -- [--quick] [--seed N] [--nodes N]
 
-Loads a seeded ML lineage graph and measures point lookups, upstream lineage and
-nested lists through the API (production mode, on an ephemeral port) against
-hand-written Cypher through the same driver, plus the driver and HTTP floors.
+Loads a seeded ML lineage graph and measures point lookups, lineage (upstream and
+downstream, from start nodes chosen by answer size) and nested lists through the API
+(production mode, on an ephemeral port) against hand-written Cypher through the same
+driver, plus the driver and HTTP floors; then PROFILE db hits of the lineage
+statement, point-lookup throughput at 16 connections, alias compare-and-set with
+1-64 writers and a manifest ingest against raw UNWIND.
 
   --quick      graph S (1e5 nodes) and fewer runs: about 2 minutes on 2 cores
   --seed N     generator seed (default 1); the same seed gives the same graph
@@ -156,24 +164,30 @@ async function main() {
       body: JSON.stringify({ query, variables }),
     });
     const body = await response.json();
-    if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+    if (body.errors) throw Object.assign(new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`), { errors: body.errors });
     return body.data;
   };
 
+  const { starts, largest } = pickStartNodes(graph);
+  log(`lineage start nodes: ${starts.map((s) => `${s.direction.toLowerCase()} ~${s.sizeClass} (${s.sizes[DEPTHS.at(-1)]} at depth ${DEPTHS.at(-1)})`).join(', ')}; largest walks: ${JSON.stringify(largest)}`);
   const measured = [];
-  for (const w of workloads({ graph, gql, cypher, quick: args.quick })) {
+  for (const w of [...workloads({ graph, gql, cypher, quick: args.quick }), ...lineageBySize({ starts, gql, cypher, quick: args.quick })]) {
     await api.ask('reset');
     const data = await w.ours(0);
     const { statements } = await api.ask('stats');
-    const runs = w.heavy ? RUNS.heavy : RUNS.light;
+    const runs = w.runs ?? (w.heavy ? RUNS.heavy : RUNS.light);
     started = performance.now();
     const { ours, raw } = await timeInTurns({ ours: w.ours, raw: w.raw }, runs);
     const ratio = Math.round((ours.p50 / raw.p50) * 100) / 100;
-    measured.push({ name: w.name, items: w.size?.(data), ours, raw, ratio, roundTrips: statements });
+    const row = { name: w.name, lineage: w.lineage, items: w.size?.(data), ours, raw, ratio, roundTrips: statements };
+    measured.push({ ...row, target: workloadTarget(row) });
     log(`${w.name}: ours p50 ${ours.p50} ms, raw p50 ${raw.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
   const peer = await comparePeer({ uri, graph, gql, quick: args.quick, runs: RUNS, log });
-  const { peakRssBytes } = await api.ask('stats');
+  const profile = profileTargets(await profileLineage({ starts, cypher }));
+  log('profiled the lineage statement');
+  const throughput = await lookupThroughput({ url: api.url, token, ids: lookupIds(graph), connections: 16, seconds: args.quick ? 8 : 30 });
+  log(`point lookups at 16 connections: ${throughput.requestsPerSecond} req/s, p99 ${throughput.latency.p99} ms`);
 
   const counts = (await cypher('MATCH (n) RETURN labels(n) AS labels, count(*) AS c')).records.map((r) => r.toObject());
   const byLabel = {};
@@ -182,6 +196,18 @@ async function main() {
     byLabel[label] = (byLabel[label] ?? 0) + c.toNumber();
   }
   const [{ r: relationships }] = (await cypher('MATCH ()-[r]->() RETURN count(r) AS r')).records.map((r) => r.toObject());
+
+  // The writes come last, after the graph is counted, so that every read above saw the generated graph only.
+  const aliasCas = [];
+  for (const writers of [1, 4, 16, 64]) {
+    const row = await aliasContention({ gql, cypher, project: graph.project, datumIds: lookupIds(graph), writers, seconds: args.quick ? 3 : 15 });
+    aliasCas.push({ ...row, target: casTarget(row) });
+    log(`alias compare-and-set, ${writers} writers: ${row.moves} moves, ${row.conflicts} conflicts, ${row.lostUpdates} lost, p99 ${row.latency.p99} ms`);
+  }
+  const ingested = await ingestComparison({ gql, cypher, project: graph.project, lines: args.quick ? 10_000 : 100_000 });
+  const ingest = { ...ingested, target: ingestTarget(ingested) };
+  log(`ingest of ${ingest.lines} manifest lines: API ${ingest.api.rowsPerSecond} rows/s, raw UNWIND ${ingest.raw.rowsPerSecond} rows/s`);
+  const { peakRssBytes } = await api.ask('stats');
   const serverInfo = await driver.getServerInfo({ database });
   const results = {
     date: new Date().toISOString(),
@@ -193,6 +219,11 @@ async function main() {
     apiPeakRssMb: Math.round(peakRssBytes / 2 ** 20),
     workloads: measured,
     peer,
+    lineageReach: largest,
+    profile,
+    aliasCas,
+    throughput: { ...throughput, target: throughputTarget(throughput) },
+    ingest,
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });

@@ -4,10 +4,12 @@
 import neo4j from 'neo4j-driver';
 
 /** The walk the API runs (src/db/cypher/lineage.ts) without the project predicate: one BFS visiting each node once. */
-const rawLineage = (depth) => `MATCH (root:Entity {id: $id})
+export const rawLineage = (depth, direction = 'UPSTREAM') => {
+  const [l, r] = direction === 'UPSTREAM' ? ['-', '->'] : ['<-', '-'];
+  return `MATCH (root:Entity {id: $id})
 CALL {
   WITH root
-  MATCH p = (root)-[:PRODUCED_BY|READ|CONTAINS*1..${2 * depth}]->(n)
+  MATCH p = (root)${l}[:PRODUCED_BY|READ|CONTAINS*1..${2 * depth}]${r}(n)
   WITH n, min(length(p)) AS edges
   ORDER BY edges, n.id
   LIMIT $cap
@@ -15,15 +17,20 @@ CALL {
 }
 UNWIND found AS f
 WITH f.node AS n, f.edges AS edges
-RETURN n, edges, [(n)-[r:PRODUCED_BY|READ|CONTAINS]->(m) | [type(r), m.id, r.inputName]] AS rels`;
+RETURN n, edges, [(n)${l}[r:PRODUCED_BY|READ|CONTAINS]${r}(m) | [type(r), m.id, r.inputName]] AS rels`;
+};
 
-const LINEAGE_QUERY = `query ($id: ID!, $depth: Int!) {
-  lineage(id: $id, direction: UPSTREAM, depth: $depth, limit: 10000) {
+export const LINEAGE_QUERY = `query ($id: ID!, $depth: Int!, $direction: LineageDirection = UPSTREAM) {
+  lineage(id: $id, direction: $direction, depth: $depth, limit: 10000) {
     depthReached truncated
     nodes { id kind distance frontier node { id ... on Datum { uri path } ... on Execution { name status } } }
     edges { from to type inputName }
   }
 }`;
+
+export const LOOKUP_QUERY = 'query ($id: ID!) { node(id: $id) { id ... on Datum { uri path size createdAt } } }';
+/** Every 97th datum: spread over the graph's whole history. */
+export const lookupIds = (graph) => graph.nodes.Datum.filter((_, i) => i % 97 === 0).map((d) => d.id);
 
 const LIST_QUERY = `query ($first: Int!, $tag: String!) {
   datums(filter: {project: "bench", tagsAny: [$tag], metadata: [{key: "quality", gt: 0.2}]}, first: $first) {
@@ -48,15 +55,15 @@ RETURN n {.id, .uri, .path,
  */
 export function workloads({ graph, gql, cypher, quick }) {
   const roots = graph.samples.published;
-  const lookupIds = graph.nodes.Datum.filter((_, i) => i % 97 === 0).map((d) => d.id);
+  const lookups = lookupIds(graph);
   const pick = (list, i) => list[i % list.length];
   const depths = quick ? [1, 2, 5, 10] : [1, 2, 5, 10, 20];
   // The floors run last: right after the load, Neo4j's own background work inflated them.
   return [
     {
       name: 'point lookup node(id)',
-      ours: (i) => gql('query ($id: ID!) { node(id: $id) { id ... on Datum { uri path size createdAt } } }', { id: pick(lookupIds, i) }),
-      raw: (i) => cypher('MATCH (n:Entity {id: $id}) RETURN n', { id: pick(lookupIds, i) }),
+      ours: (i) => gql(LOOKUP_QUERY, { id: pick(lookups, i) }),
+      raw: (i) => cypher('MATCH (n:Entity {id: $id}) RETURN n', { id: pick(lookups, i) }),
     },
     ...depths.map((depth) => ({
       name: `lineage upstream depth ${depth}`,

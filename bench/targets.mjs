@@ -1,0 +1,33 @@
+// The targets (set for graph M on 2 cores shared by Neo4j, the API and the load
+// generator), each as {target, met} beside the row it applies to. Quick mode checks the
+// same numbers on graph S, which flatters them.
+import { LIMIT } from './lineage.mjs';
+
+const check = (target, met) => ({ target, met });
+
+/** Lineage rows from a fixed start node, by the size of the answer; the list of 500 by round trips. */
+export function workloadTarget(w) {
+  if (w.name.startsWith('nested list of 500')) return check('≤ 4 round trips', w.roundTrips <= 4);
+  if (!w.lineage) return null;
+  if (w.items >= LIMIT) return check('p50 ≤ 250 ms', w.ours.p50 <= 250);
+  if (w.items <= 100 && w.lineage.depth <= 5) return check('p50 ≤ 5 ms; ≤ 1.3× raw', w.ours.p50 <= 5 && w.ratio <= 1.3);
+  if (w.items >= 500 && w.items <= 2_000) return check('p50 ≤ 25 ms; ≤ 1.5× raw', w.ours.p50 <= 25 && w.ratio <= 1.5);
+  return null;
+}
+
+/** On the deepest row of each start node: db hits per returned node at no depth above 1.2× their value at depth 2. */
+export function profileTargets(rows) {
+  return rows.map((row) => {
+    if (row.depth !== 20) return { ...row, target: null };
+    const same = rows.filter((r) => r.direction === row.direction && r.sizeClass === row.sizeClass && r.depth >= 2);
+    const base = same.find((r) => r.depth === 2).dbHitsPerNode;
+    return { ...row, target: check('db hits per node flat from depth 2 to 20 (≤ 1.2× depth 2)', same.every((r) => r.dbHitsPerNode <= 1.2 * base)) };
+  });
+}
+
+export const casTarget = (row) =>
+  row.writers === 16 ? check('0 lost updates; p99 ≤ 30 ms', row.lostUpdates === 0 && row.latency.p99 <= 30) : check('0 lost updates', row.lostUpdates === 0);
+
+export const throughputTarget = (t) => check('≥ 1,000 req/s at p99 ≤ 20 ms', t.requestsPerSecond >= 1_000 && t.latency.p99 <= 20 && t.failures === 0);
+
+export const ingestTarget = (i) => check('≥ 25,000 rows/s; ≥ 0.85× raw', i.api.rowsPerSecond >= 25_000 && i.ratio >= 0.85);
