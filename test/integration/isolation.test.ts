@@ -40,6 +40,8 @@ let schema: GraphQLSchema;
 let alpha: Fixture;
 let beta: Fixture;
 const tokens = {} as Record<Role, string>;
+let alphaSecrets: Awaited<ReturnType<typeof alphaData>>;
+let alphaBefore: string;
 const SECRET = 'alpha-secret';
 
 async function makeProject(project: string, prefix: string, n: number): Promise<Fixture> {
@@ -214,6 +216,9 @@ beforeAll(async () => {
   beta = await makeProject('beta', 'beta', 2);
   // beta's training read alpha's model: lineage crosses into a project beta's tokens cannot read
   await api.ok(`mutation($e: ID!, $d: ID!) { recordInputs(executionId: $e, inputs: [{datumId: $d, inputName: "${SECRET}-edge"}]) { id } }`, { e: beta.execution, d: alpha.datum });
+  // nothing a beta token does may change alpha, so alpha is read once and compared against
+  alphaSecrets = await alphaData();
+  alphaBefore = await alphaFingerprint();
   for (const role of ROLES) {
     tokens[role] = (await api.ok(`mutation($r: Role!) { createToken(name: "beta-${role}", role: $r, projects: ["beta"]) { token } }`, { r: role })).createToken.token;
   }
@@ -275,8 +280,7 @@ describe.each(['query', 'mutation'] as const)('every %s of the schema, as tokens
       const allowed = ROLES.indexOf(role) >= ROLES.indexOf(needed);
       for (const target of [alpha, beta]) {
         const where = `${role} ${kind} ${field.name} on ${target.project}`;
-        const { ids, strings } = await alphaData();
-        const before = await alphaFingerprint();
+        const { ids, strings } = alphaSecrets;
         const { query, variables } = request(kind, field, target);
         const result = await api.gql(query, variables, header);
         const code = errorCode(result);
@@ -301,7 +305,7 @@ describe.each(['query', 'mutation'] as const)('every %s of the schema, as tokens
           const empty = value == null || (Array.isArray(value?.edges) && value.edges.length === 0);
           if (!['FORBIDDEN', 'NOT_FOUND'].includes(code) && !empty) problems.push(`${where}: answered about alpha: ${JSON.stringify(result).slice(0, 300)}`);
         }
-        if (target === alpha && (await alphaFingerprint()) !== before) problems.push(`${where}: changed project alpha`);
+        if (kind === 'mutation' && target === alpha && (await alphaFingerprint()) !== alphaBefore) problems.push(`${where}: changed project alpha`);
       }
     }
     expect(problems).toEqual([]);
