@@ -33,7 +33,7 @@ driver, plus the driver and HTTP floors; then PROFILE db hits of the lineage
 statement, point-lookup throughput at 16 connections, alias compare-and-set with
 1-64 writers and a manifest ingest against raw UNWIND.
 
-  --quick      graph S (1e5 nodes) and fewer runs: about 2 minutes on 2 cores
+  --quick      graph S (1e5 nodes) and fewer runs: about 5 minutes on 2 cores
   --seed N     generator seed (default 1); the same seed gives the same graph
   --nodes N    graph size in nodes (default 1e5 with --quick, 1e6 without)
   --help       this text
