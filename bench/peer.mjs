@@ -2,11 +2,11 @@
 // of @neo4j/graphql (bench/peer-process.mjs, schema in bench/peer-schema.mjs) serving the
 // same graph, timed in turns with ours, so `ours / @neo4j/graphql` compares the two under
 // the same background load.
-import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEER_DEPTHS } from './peer-schema.mjs';
+import { startServerProcess } from './server-process.mjs';
 import { timeInTurns } from './timing.mjs';
 import { workloads } from './workloads.mjs';
 
@@ -77,36 +77,6 @@ function peerWorkloads({ graph, quick, peerGql }) {
   return peer;
 }
 
-/** The peer in its own process; `ask` sends an IPC message and resolves with the reply. */
-async function startPeer(env) {
-  const child = fork(join(benchDir, 'peer-process.mjs'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const replies = [];
-  const waiting = [];
-  let exited = null;
-  child.on('message', (m) => (waiting.length ? waiting.shift().resolve(m) : replies.push(m)));
-  child.once('exit', (code) => {
-    exited = new Error(`the @neo4j/graphql process exited with code ${code}`);
-    for (const w of waiting.splice(0)) w.reject(exited);
-  });
-  const next = () => new Promise((resolve, reject) => {
-    if (replies.length) resolve(replies.shift());
-    else if (exited) reject(exited);
-    else waiting.push({ resolve, reject });
-  });
-  const ask = (message) => {
-    child.send(message);
-    return next();
-  };
-  const close = async () => {
-    if (exited) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.send('close');
-    await gone;
-  };
-  const { ready: url } = await next();
-  return { url, ask, close };
-}
-
 /**
  * Times ours against the peer for every workload the peer answers. `gql` is ours (the
  * runner's, token included); `runs` is the runner's {light, heavy} warm-up and run counts.
@@ -114,7 +84,7 @@ async function startPeer(env) {
  * `ratio` is ours / peer at p50, `roundTrips` and `cypher` the peer's statements for one request.
  */
 export async function comparePeer({ uri, graph, gql, quick, runs, log }) {
-  const peer = await startPeer({ ...process.env, NEO4J_URI: uri, NODE_ENV: 'production' });
+  const peer = await startServerProcess('peer-process.mjs', { ...process.env, NEO4J_URI: uri, NODE_ENV: 'production' }, 'the @neo4j/graphql process');
   try {
     const peerGql = async (query, variables) => {
       const response = await fetch(`${peer.url}/graphql`, {

@@ -1,7 +1,6 @@
 // The benchmark: a seeded ML lineage graph loaded into Neo4j, then each workload through
 // the API and as hand-written Cypher, with percentiles, ratios, Cypher round trips per
 // request and the API's peak RSS. See bench/README.md.
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,6 +18,7 @@ import { DEPTHS, lineageBySize, pickStartNodes, profileLineage } from './lineage
 import { loadGraph } from './load.mjs';
 import { markdown } from './report.mjs';
 import { comparePeer, peerMarkdown } from './peer.mjs';
+import { startServerProcess } from './server-process.mjs';
 import { casTarget, ingestTarget, profileTargets, throughputTarget, workloadTarget } from './targets.mjs';
 import { lookupThroughput } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
@@ -95,34 +95,11 @@ async function neo4jUri() {
   return local.uri;
 }
 
-/** The API in its own process; `ask` sends an IPC message and resolves with the reply. */
+/** The API in its own process, stopped with the rest at the end. */
 async function startApi(env) {
-  const child = fork(join(benchDir, 'api-process.mjs'), [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const replies = [];
-  const waiting = [];
-  let exited = null;
-  child.on('message', (m) => (waiting.length ? waiting.shift().resolve(m) : replies.push(m)));
-  child.once('exit', (code) => {
-    exited = new Error(`the API process exited with code ${code}`);
-    for (const w of waiting.splice(0)) w.reject(exited);
-  });
-  const next = () => new Promise((resolve, reject) => {
-    if (replies.length) resolve(replies.shift());
-    else if (exited) reject(exited);
-    else waiting.push({ resolve, reject });
-  });
-  const ask = (message) => {
-    child.send(message);
-    return next();
-  };
-  const { ready: url } = await next();
-  cleanups.push(async () => {
-    if (exited) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.send('close');
-    await gone;
-  });
-  return { url, ask };
+  const api = await startServerProcess('api-process.mjs', env, 'the API process');
+  cleanups.push(api.close);
+  return api;
 }
 
 async function main() {
