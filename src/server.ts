@@ -10,12 +10,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Driver } from 'neo4j-driver';
-import type { Neo4jAvailability, ProbeResult } from './db/driver.js';
+import { probeNeo4j, within, type Neo4jAvailability, type ProbeResult } from './db/driver.js';
 import { resolvers } from '../resolvers/index.js';
 import { createContext, type ContextDeps, type RequestContext } from './context.js';
 import type { Query } from './db/executor.js';
 import { explorerDir, schemaDir } from './paths.js';
 import { tokenFromHeader, type TokenStore } from './access/tokens.js';
+import { databaseUnreachable } from './domain/errors.js';
 import { complexityPlugin, depthRule, fragmentLimitError } from './access/limits.js';
 import { log, requestLogging } from './logging.js';
 import type { Metrics } from './metrics.js';
@@ -89,7 +90,6 @@ async function authenticate(tokens: TokenStore, header: string | undefined) {
   return principal;
 }
 
-const UNAVAILABLE_MESSAGE = 'The database is not reachable right now; retry shortly';
 /** Seconds a client should wait before retrying: about one probe period of Neo4jAvailability. */
 const RETRY_AFTER = '1';
 /** Longest /readyz waits for Neo4j: a readiness probe that hangs is as bad as a false answer. */
@@ -129,23 +129,11 @@ const unavailableStatusPlugin: ApolloServerPlugin<RequestContext> = {
 /** Neo4j's state for /readyz: the known outage without touching the database, else a bounded live check. */
 async function readiness(deps: AppDeps): Promise<{ neo4j: ProbeResult; migrated: boolean }> {
   if (deps.availability && !deps.availability.available) return { neo4j: deps.availability.lastProbe, migrated: false };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Neo4j did not answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-  });
-  const live = (async () => {
-    const info = await deps.driver.getServerInfo({ database: deps.database });
-    const neo4j: ProbeResult = { ok: true, server: info.agent, bolt: info.protocolVersion?.toString(), address: info.address };
-    return { neo4j, migrated: await deps.isMigrated().catch(() => false) };
-  })();
-  try {
-    return await Promise.race([live, timeout]);
-  } catch (error) {
-    return { neo4j: { ok: false, error: (error as Error).message.split('\n')[0] }, migrated: false };
-  } finally {
-    clearTimeout(timer);
-    live.catch(() => undefined);
-  }
+  const started = Date.now();
+  const neo4j = await probeNeo4j(deps.driver, deps.database, READY_TIMEOUT_MS);
+  if (!neo4j.ok) return { neo4j, migrated: false };
+  const left = Math.max(READY_TIMEOUT_MS - (Date.now() - started), 1);
+  return { neo4j, migrated: await within(deps.isMigrated(), left, 'Neo4j').catch(() => false) };
 }
 
 /** A GraphQL error body for failures before GraphQL runs (body too large, invalid JSON). */
@@ -186,7 +174,8 @@ export async function createApp(deps: AppDeps) {
   // than letting each request wait out the driver's retries.
   const refuseWhileDown: RequestHandler = (_req, res, next) => {
     if (deps.availability?.available !== false) return next();
-    res.status(503).set('retry-after', RETRY_AFTER).json({ errors: [{ message: UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    const { status, body } = httpError(503, 'SERVICE_UNAVAILABLE', databaseUnreachable().message);
+    res.status(status).set('retry-after', RETRY_AFTER).json(body);
   };
   const contextDeps = { ...deps, observer: deps.metrics.executor };
   const fragmentLimit: RequestHandler = (req, res, next) => {

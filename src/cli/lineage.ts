@@ -1,4 +1,5 @@
 import type { ApiClient } from './client.js';
+import type { LineageEdge } from '../services/lineage.js';
 
 type Direction = 'UPSTREAM' | 'DOWNSTREAM';
 
@@ -21,13 +22,6 @@ interface LineageNode {
   frontier: boolean;
   redacted: boolean;
   node: Shown | null;
-}
-
-interface LineageEdge {
-  from: string;
-  to: string;
-  type: 'PRODUCED_BY' | 'CONSUMED_BY' | 'CONTAINS';
-  inputName: string | null;
 }
 
 export interface LineageGraph {

@@ -63,6 +63,27 @@ export interface ProbeResult {
   error?: string;
 }
 
+/** `work`, or a rejection saying what did not answer once `ms` have passed. */
+export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
+}
+
+/** Neo4j's own description of itself, or why it did not give one in time. */
+export function probeNeo4j(driver: Driver, database: string, timeoutMs: number): Promise<ProbeResult> {
+  return within(driver.getServerInfo({ database }), timeoutMs, 'Neo4j')
+    .then((info): ProbeResult => ({ ok: true, server: info.agent, bolt: info.protocolVersion?.toString(), address: info.address }))
+    .catch((error: Error): ProbeResult => ({ ok: false, error: error.message.split('\n')[0] }));
+}
+
 /**
  * Whether Neo4j answers, known before any request needs it. While it does not, requests
  * are refused at once with SERVICE_UNAVAILABLE instead of each one waiting out the
@@ -122,17 +143,7 @@ export class Neo4jAvailability {
   }
 
   private async runProbe(): Promise<ProbeResult> {
-    let timeout: NodeJS.Timeout | undefined;
-    const result = await Promise.race([
-      this.probeDriver
-        .getServerInfo({ database: this.database })
-        .then((info): ProbeResult => ({ ok: true, server: info.agent, bolt: info.protocolVersion?.toString(), address: info.address })),
-      new Promise<ProbeResult>((resolve) => {
-        timeout = setTimeout(() => resolve({ ok: false, error: `Neo4j did not answer within ${this.options.probeTimeoutMs} ms` }), this.options.probeTimeoutMs);
-      }),
-    ])
-      .catch((error: Error): ProbeResult => ({ ok: false, error: error.message.split('\n')[0] }))
-      .finally(() => clearTimeout(timeout));
+    const result = await probeNeo4j(this.probeDriver, this.database, this.options.probeTimeoutMs);
     this.record(result);
     return result;
   }

@@ -1,5 +1,5 @@
 import neo4j, { Driver, ManagedTransaction, Neo4jError, Session } from 'neo4j-driver';
-import { conflict, forbidden, limitExceeded, PedigreeError, serviceUnavailable } from '../domain/errors.js';
+import { conflict, databaseUnreachable, forbidden, limitExceeded, PedigreeError } from '../domain/errors.js';
 import { toPlain } from './records.js';
 import { auditEntryQuery, type AuditContext } from '../access/audit.js';
 
@@ -185,7 +185,7 @@ export function mapDriverError(error: unknown): unknown {
   // An exhausted pool is not retried by the driver and has no code of its own ('N/A').
   const poolExhausted = code === 'N/A' && /^Connection acquisition timed out/.test(error.message);
   if (poolExhausted || code === 'ServiceUnavailable' || code === 'SessionExpired' || code.startsWith('Neo.TransientError.General.DatabaseUnavailable')) {
-    return serviceUnavailable('The database is not reachable right now; retry shortly');
+    return databaseUnreachable();
   }
   return error;
 }

@@ -49,6 +49,9 @@ export const forbidden = (message: string, details: ErrorDetails = {}) => new Pe
 
 export const serviceUnavailable = (message: string) => new PedigreeError('SERVICE_UNAVAILABLE', message);
 
+/** What every request hears while Neo4j does not answer, whether it found out itself or was refused up front. */
+export const databaseUnreachable = () => serviceUnavailable('The database is not reachable right now; retry shortly');
+
 /** Checks an integer argument against its allowed range; the message says both. */
 export function checkRange(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {

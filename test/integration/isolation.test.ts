@@ -234,7 +234,7 @@ describe('project isolation', () => {
     );
     expect(result.errors).toBeUndefined();
     const nodes = result.data.lineage.nodes as Array<{ id: string; kind: string; redacted: boolean; node: unknown }>;
-    const { ids, strings } = await alphaData();
+    const { ids, strings } = alphaSecrets;
     const hidden = nodes.filter((n) => n.redacted);
     expect(hidden.map((n) => n.id)).toEqual(expect.arrayContaining([alpha.datum, alpha.execution, alpha.input]));
     expect(nodes.filter((n) => ids.has(n.id))).toEqual(hidden);
