@@ -132,20 +132,15 @@ export class Neo4jAvailability {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.inFlight?.catch(() => undefined);
+    await this.inFlight;
     await this.probeDriver.close();
   }
 
-  /** Probes now (concurrent callers share one probe) and updates the state. */
-  probe(): Promise<ProbeResult> {
-    this.inFlight ??= this.runProbe().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
-  }
-
-  private async runProbe(): Promise<ProbeResult> {
-    const result = await probeNeo4j(this.probeDriver, this.database, this.options.probeTimeoutMs);
-    this.record(result);
-    return result;
+  /** Probes now and updates the state; `stop` waits for a probe under way. */
+  private async probe(): Promise<void> {
+    this.inFlight = probeNeo4j(this.probeDriver, this.database, this.options.probeTimeoutMs);
+    this.record(await this.inFlight);
+    this.inFlight = undefined;
   }
 
   private record(result: ProbeResult): void {
