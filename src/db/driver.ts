@@ -9,6 +9,13 @@ export interface DriverConfig {
 const authOf = (config: DriverConfig) => (config.password ? neo4j.auth.basic(config.user, config.password) : undefined);
 
 export const MAX_POOL_SIZE = 100;
+/**
+ * Retries wait 1, 2, 4 s (±20%) after the first failure while under this limit: 5 s gives
+ * a transient error (deadlock, leader switch) three retries, and a request caught by an
+ * outage its answer after 6-8 s instead of 12-18 s with 10 s. Requests that arrive once
+ * the outage is known do not wait at all (see Neo4jAvailability).
+ */
+export const MAX_RETRY_MS = 5_000;
 
 /** One driver per process; sessions are opened per call by the executor. */
 export function createDriver(config: DriverConfig): Driver {
@@ -19,11 +26,7 @@ export function createDriver(config: DriverConfig): Driver {
     // not as the driver's untyped acquisition timeout.
     connectionAcquisitionTimeout: 6_000,
     connectionTimeout: 3_000,
-    // Retries wait 1, 2, 4 s (±20%) after the first failure while under this limit: 5 s
-    // gives a transient error (deadlock, leader switch) three retries, and a request caught
-    // by an outage its answer after 6-8 s instead of 12-18 s with 10 s. Requests that arrive once the outage is
-    // known do not wait at all (see Neo4jAvailability).
-    maxTransactionRetryTime: 5_000,
+    maxTransactionRetryTime: MAX_RETRY_MS,
   });
 }
 

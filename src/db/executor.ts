@@ -1,4 +1,5 @@
-import neo4j, { Driver, ManagedTransaction, Neo4jError, Session } from 'neo4j-driver';
+import neo4j, { Driver, ManagedTransaction, Neo4jError, type QueryResult, Session } from 'neo4j-driver';
+import { MAX_RETRY_MS } from './driver.js';
 import { conflict, databaseUnreachable, forbidden, limitExceeded, PedigreeError } from '../domain/errors.js';
 import { toPlain } from './records.js';
 import { auditEntryQuery, type AuditContext } from '../access/audit.js';
@@ -83,9 +84,13 @@ export class Executor {
     );
   }
 
-  /** A single read query. */
+  /**
+   * A single read query, as an auto-commit transaction: one round trip (RUN) instead of
+   * two (BEGIN + RUN, then COMMIT), which halves what Neo4j and the driver spend on a
+   * point lookup. The driver retries only managed transactions, so this retries itself.
+   */
   query(query: Query): Promise<Row[]> {
-    return this.read((tx) => tx.run(query));
+    return this.withSession(neo4j.session.READ, (s) => retried(() => this.statement(query, (cypher, params) => s.run(cypher, params, this.txConfig()))));
   }
 
   /** Schema statements run one per transaction, outside any data transaction. */
@@ -98,19 +103,20 @@ export class Executor {
   }
 
   private wrap(tx: ManagedTransaction): Tx {
-    return {
-      run: async (query) => {
-        const params = this.scoped(query);
-        this.options.onQuery?.({ ...query, params });
-        const result = await this.timed(() => tx.run(query.cypher, params));
-        const scope = this.options.scope ?? null;
-        return result.records.map((record) => {
-          const row: Row = {};
-          for (const key of record.keys) row[key as string] = toPlain(record.get(key), scope);
-          return row;
-        });
-      },
-    };
+    return { run: (query) => this.statement(query, (cypher, params) => tx.run(cypher, params)) };
+  }
+
+  /** Sends one statement through `send` (a transaction's or a session's run): scoped, counted, timed, and its rows made plain. */
+  private async statement(query: Query, send: (cypher: string, params: Record<string, unknown>) => Promise<QueryResult>): Promise<Row[]> {
+    const params = this.scoped(query);
+    this.options.onQuery?.({ ...query, params });
+    const result = await this.timed(() => send(query.cypher, params));
+    const scope = this.options.scope ?? null;
+    return result.records.map((record) => {
+      const row: Row = {};
+      for (const key of record.keys) row[key as string] = toPlain(record.get(key), scope);
+      return row;
+    });
   }
 
   private async timed<T>(run: () => Promise<T>): Promise<T> {
@@ -158,6 +164,23 @@ export class Executor {
     } finally {
       await session.close();
       this.options.observer?.sessions(-1);
+    }
+  }
+}
+
+/**
+ * Runs `attempt` again after a failure the driver calls retryable (a dropped connection, a
+ * transient error), waiting as it does between managed transaction attempts: 1, 2, 4 s
+ * (±20 %) while under the same retry budget.
+ */
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let delayMs = 1_000; ; delayMs *= 2) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!neo4j.isRetryableError(error) || Date.now() - started >= MAX_RETRY_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * (0.8 + Math.random() * 0.4)));
     }
   }
 }
