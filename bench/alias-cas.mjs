@@ -10,15 +10,20 @@ const MOVE = `mutation ($project: String!, $name: String!, $datumId: ID!, $expec
   setAlias(project: $project, name: $name, datumId: $datumId, expectedDatumId: $expected) { id }
 }`;
 
-/** `writers` writers racing for `seconds` on one fresh alias; latencies are of every setAlias request, refused ones included. */
-export async function aliasContention({ gql, cypher, project, datumIds, writers, seconds }) {
-  const name = `bench-cas-${writers}`;
-  await gql(MOVE, { project, name, datumId: datumIds[0] });
+/**
+ * `writers` writers racing for `seconds` on one fresh alias; latencies are of every
+ * setAlias request, refused ones included. With `separate`, each writer has an alias of
+ * its own: the same requests without contention, the machine's floor for the row.
+ */
+export async function aliasContention({ gql, cypher, project, datumIds, writers, seconds, separate = false }) {
+  const names = Array.from({ length: separate ? writers : 1 }, (_, a) => `bench-cas-${writers}${separate ? `-own-${a}` : ''}`);
+  for (const name of names) await gql(MOVE, { project, name, datumId: datumIds[0] });
   const latencies = [];
   let moves = 0;
   let conflicts = 0;
   const deadline = performance.now() + seconds * 1000;
   const writer = async (w) => {
+    const name = names[w % names.length];
     for (let k = w; performance.now() < deadline; k += writers) {
       const { alias } = await gql(READ, { project, name });
       const expected = alias.target.id;
@@ -40,20 +45,26 @@ export async function aliasContention({ gql, cypher, project, datumIds, writers,
   await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
   const elapsed = (performance.now() - started) / 1000;
 
-  const { records } = await cypher(
-    'MATCH (:Alias {project: $project, name: $name})-[:MOVED]->(m:AliasMove) RETURN m.from AS from, m.to AS to ORDER BY m.seq',
-    { project, name },
-  );
-  const history = records.map((r) => r.toObject());
-  const broken = history.filter((m, i) => i > 0 && m.from !== history[i - 1].to).length;
+  let historyMoves = 0;
+  let broken = 0;
+  for (const name of names) {
+    const { records } = await cypher(
+      'MATCH (:Alias {project: $project, name: $name})-[:MOVED]->(m:AliasMove) RETURN m.from AS from, m.to AS to ORDER BY m.seq',
+      { project, name },
+    );
+    const history = records.map((r) => r.toObject());
+    historyMoves += history.length - 1;
+    broken += history.filter((m, i) => i > 0 && m.from !== history[i - 1].to).length;
+  }
   return {
     writers,
+    aliases: names.length,
     seconds: Math.round(elapsed * 10) / 10,
     moves,
     conflicts,
     movesPerSecond: Math.round(moves / elapsed),
-    historyMoves: history.length - 1,
-    lostUpdates: moves - (history.length - 1) + broken,
+    historyMoves,
+    lostUpdates: moves - historyMoves + broken,
     latency: summarise(latencies),
   };
 }

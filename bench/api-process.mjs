@@ -2,7 +2,7 @@
 // the generator's or the load generator's. Configured from the environment like
 // `pedigree start`; answers the runner over IPC:
 //   'reset' -> clears the statement count
-//   'stats' -> { statements, peakRssBytes }
+//   'stats' -> { statements, peakRssBytes, cpuMs }
 import { loadConfig } from '../dist/src/config.js';
 import { startServer } from '../dist/src/main.js';
 
@@ -14,7 +14,8 @@ process.on('message', async (message) => {
     statements = 0;
     process.send({ reset: true });
   } else if (message === 'stats') {
-    process.send({ statements, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+    const { user, system } = process.cpuUsage();
+    process.send({ statements, peakRssBytes: process.resourceUsage().maxRSS * 1024, cpuMs: (user + system) / 1000 });
   } else if (message === 'close') {
     await server.close();
     process.exit(0);

@@ -29,13 +29,13 @@ export function markdown(results) {
     'Alias compare-and-set through the API (each writer reads, then moves with expectedDatumId; latency of every setAlias request):',
     '',
     ...table(
-      ['writers', 'seconds', 'moves', 'conflicts', 'moves in history', 'lost updates', 'setAlias p50 / p95 / p99 ms', 'target'],
-      aliasCas.map((c) => [c.writers, c.seconds, c.moves, c.conflicts, c.historyMoves, c.lostUpdates, ms(c.latency), target(c.target)]),
+      ['writers', 'aliases', 'seconds', 'moves', 'conflicts', 'moves in history', 'lost updates', 'setAlias p50 / p95 / p99 ms', 'target'],
+      aliasCas.map((c) => [c.writers, c.aliases > 1 ? `${c.aliases} (one each: no contention)` : c.aliases, c.seconds, c.moves, c.conflicts, c.historyMoves, c.lostUpdates, ms(c.latency), target(c.target)]),
     ),
     '',
     ...table(
-      ['throughput', 'req/s', 'p50 / p99 ms', 'requests', 'failures', 'target'],
-      [[`point lookups, ${throughput.connections} connections, ${throughput.seconds} s`, n(throughput.requestsPerSecond), `${throughput.latency.p50} / ${throughput.latency.p99}`, n(throughput.requests), throughput.failures, target(throughput.target)]],
+      ['throughput', 'connections', 'req/s', 'p50 / p99 ms', 'requests', 'failures', 'CPU ms per request: API / Neo4j', 'target'],
+      throughput.map((t) => [`${t.name}, ${t.seconds} s`, t.connections, n(t.requestsPerSecond), `${t.latency.p50} / ${t.latency.p99}`, n(t.requests), t.failures, `${t.cpuMsPerRequest.api ?? '-'} / ${t.cpuMsPerRequest.neo4j ?? '-'}`, target(t.target)]),
     ),
     '',
     ...table(

@@ -37,9 +37,11 @@ export function requiredRole(operation: 'query' | 'mutation', field: string): Ro
   return (operation === 'mutation' ? MUTATION_ROLES[field] ?? 'writer' : QUERY_ROLES[field]) ?? 'reader';
 }
 
+export const hasRole = (principal: Principal, role: Role): boolean => ROLES.indexOf(principal.role) >= ROLES.indexOf(role);
+
 /** Throws FORBIDDEN unless the principal's role includes `role`; says which role is needed. */
 export function requireRole(principal: Principal, role: Role, what: string): void {
-  if (ROLES.indexOf(principal.role) < ROLES.indexOf(role)) {
+  if (!hasRole(principal, role)) {
     throw forbidden(`${what} needs the ${role} role; this token is ${principal.role}`, { required: role });
   }
 }

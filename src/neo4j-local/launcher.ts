@@ -11,6 +11,8 @@ import { neo4jLocalDir } from '../paths.js';
  */
 export interface LocalNeo4j {
   uri: string;
+  /** The JVM's process id (the benchmark reads its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -107,7 +109,7 @@ export async function startLocalNeo4j(options: LocalNeo4jOptions): Promise<Local
     if (stderr.length > 40) stderr.shift();
   });
   const uri = await waitForReady(child, options.startTimeoutMs ?? 120_000, stderr, log);
-  return { uri, stop: () => stopChild(child) };
+  return { uri, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number, stderr: string[], log: (line: string) => void): Promise<string> {

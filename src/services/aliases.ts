@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Executor, Tx } from '../db/executor.js';
 import { NOW } from '../db/cypher/time.js';
 import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
-import { requireRole } from '../access/roles.js';
+import { hasRole, requireRole } from '../access/roles.js';
 import { checkName } from '../domain/uris.js';
 import { optionalText } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
 import type { Principal } from '../access/roles.js';
 import { ensureProject } from './projects.js';
+import { KeyedGate } from '../domain/gate.js';
 import { visible } from '../db/cypher/scope.js';
 
 export interface SetAliasInput {
@@ -17,6 +18,13 @@ export interface SetAliasInput {
   expectedDatumId?: string | null;
   reason?: string | null;
 }
+
+/**
+ * Moves of one alias through this process, one at a time: Neo4j's lock waiters spin, so
+ * sixteen moves queued on one alias's lock starve its holder of CPU on a small machine
+ * and the tail reaches seconds. The database lock still decides between processes.
+ */
+const moves = new KeyedGate();
 
 /**
  * Aliases are mutable, per-project pointers to immutable datums (`datum://model-prod`).
@@ -41,10 +49,24 @@ export class AliasService {
   set(input: SetAliasInput): Promise<Entity> {
     checkName('name', input.name);
     const reason = optionalText('reason', input.reason, 1024);
-    return this.executor.write(async (tx) => {
-      await ensureProject(tx, input.project);
-      return moveAlias(tx, { ...input, reason }, this.principal);
-    });
+    const expected = input.expectedDatumId ?? null;
+    const move = () =>
+      this.executor.write(async (tx) => {
+        await ensureProject(tx, input.project);
+        return moveAlias(tx, { ...input, reason }, this.principal);
+      });
+    // After waiting for another move of the alias, an expectation it made stale is refused
+    // from a plain read, without opening a transaction or queueing for the alias's lock.
+    const recheck = async () => {
+      if (expected === null) return;
+      const [row] = await this.executor.query({
+        cypher: 'MATCH (:Alias {project: $project, name: $name})-[:POINTS_TO]->(d:Datum) RETURN d.id AS current',
+        params: { project: input.project, name: input.name },
+      });
+      const current: string | null = row?.current ?? null;
+      if (current !== expected) throw staleExpectation(input.name, expected, current);
+    };
+    return moves.run(`${input.project}\u0000${input.name}`, move, recheck);
   }
 
   /** Where the alias pointed at `asOf`: the target of the last move at or before it. */
@@ -87,66 +109,73 @@ RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
 }
 
 /**
- * Moves an alias inside the caller's transaction. The alias node is locked before its
- * target is read, so of concurrent compare-and-set moves from the same state exactly
- * one wins; the move is kept as an AliasMove (who, when, from, to, why).
+ * Moves an alias inside the caller's transaction; with `expectedDatumId`, only if the
+ * alias still points there (compare-and-set), CONFLICT otherwise. The move is kept as an
+ * AliasMove (who, when, from, to, why).
+ *
+ * Concurrent moves of one alias serialise on its lock, so the lock is held for as little
+ * as possible: a first statement reads without locking and refuses an expectation that
+ * is already stale (a refused compare-and-set is correct as of that read), then a single
+ * statement locks the alias, checks again under the lock and moves it, leaving only the
+ * commit between taking the lock and releasing it.
  */
 export async function moveAlias(tx: Tx, input: SetAliasInput, principal: Principal): Promise<Entity> {
-  const [datum] = await tx.run({ cypher: `MATCH (d:Datum {id: $id}) WHERE ${visible('d')} RETURN d.project AS project`, params: { id: input.datumId } });
-  if (!datum) throw notFound('Datum', input.datumId, { field: 'datumId' });
-  if (datum.project !== input.project) {
-    throw badInput(`datumId '${input.datumId}' is in project '${datum.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
+  const expected = input.expectedDatumId ?? null;
+  const [seen] = await tx.run({
+    cypher: `MATCH (d:Datum {id: $datumId}) WHERE ${visible('d')}
+OPTIONAL MATCH (:Alias {project: $project, name: $name})-[:POINTS_TO]->(current:Datum)
+RETURN d.project AS project, current.id AS current`,
+    params: { datumId: input.datumId, project: input.project, name: input.name },
+  });
+  if (!seen) throw notFound('Datum', input.datumId, { field: 'datumId' });
+  if (seen.project !== input.project) {
+    throw badInput(`datumId '${input.datumId}' is in project '${seen.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
   }
-  const [locked] = await tx.run({
+  if (expected !== null && expected !== seen.current) throw staleExpectation(input.name, expected, seen.current);
+  const mayMoveProtected = hasRole(principal, 'approver');
+  const [row] = await tx.run({
     cypher: `MERGE (a:Entity:Alias {project: $project, name: $name})
 ON CREATE SET a.id = $id, a.protected = false, a.createdAt = ${NOW}
 SET a.revision = coalesce(a.revision, 0) + 1
 WITH a
-OPTIONAL MATCH (a)-[:POINTS_TO]->(old:Datum)
-RETURN old.id AS current, a.protected AS protected`,
-    params: { project: input.project, name: input.name, id: randomUUID() },
+OPTIONAL MATCH (a)-[old:POINTS_TO]->(was:Datum)
+WITH a, old, was.id AS current,
+  a.protected AND NOT ($mayMoveProtected AND EXISTS {
+    MATCH (v:ModelVersion {status: 'APPROVED'})-[:CONTAINS]->(:Datum {id: $datumId}) WHERE ${visible('v')}
+  }) AS refused
+CALL {
+  WITH a, old, current, refused
+  WITH a, old, current WHERE NOT refused AND ($expected IS NULL OR current = $expected) AND (current IS NULL OR current <> $datumId)
+  MATCH (d:Datum {id: $datumId})
+  DELETE old
+  CREATE (a)-[:POINTS_TO]->(d)
+  SET a.updatedAt = ${NOW}, a.updatedBy = $by
+  CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, project: $project, seq: a.revision, at: ${NOW}, by: $by, from: current, to: $datumId, reason: $reason})
+}
+RETURN a, current, refused`,
+    params: {
+      project: input.project,
+      name: input.name,
+      datumId: input.datumId,
+      expected,
+      mayMoveProtected,
+      by: principal.name,
+      reason: input.reason ?? null,
+      id: randomUUID(),
+      moveId: randomUUID(),
+    },
   });
-  const current: string | null = locked.current;
-  if (locked.protected) await requireApprovedMove(tx, input, principal);
-  if (input.expectedDatumId !== undefined && input.expectedDatumId !== null && input.expectedDatumId !== current) {
-    throw conflict(
-      `Alias '${input.name}' points to ${current ? `'${current}'` : 'nothing'}, not the expected '${input.expectedDatumId}'; read it again and retry`,
-      { field: 'expectedDatumId', current },
-    );
+  // Refusals are thrown, which rolls the transaction back: the revision bump included.
+  if (row.refused) {
+    requireRole(principal, 'approver', `Moving the protected alias '${input.name}'`);
+    throw forbidden(`The protected alias '${input.name}' may point only to a datum of an APPROVED model version; '${input.datumId}' is in none`, { field: 'datumId' });
   }
-  if (current === input.datumId) {
-    // already there: nothing moves, so nothing is added to the history
-    const [same] = await tx.run({ cypher: 'MATCH (a:Alias {project: $project, name: $name}) RETURN a', params: { project: input.project, name: input.name } });
-    return same.a as Entity;
-  }
-  const [row] = await tx.run({
-    cypher: `MATCH (a:Alias {project: $project, name: $name})
-MATCH (d:Datum {id: $datumId})
-OPTIONAL MATCH (a)-[old:POINTS_TO]->(:Datum)
-DELETE old
-CREATE (a)-[:POINTS_TO]->(d)
-SET a.updatedAt = ${NOW}, a.updatedBy = $by
-CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, project: $project, seq: a.revision, at: ${NOW}, by: $by, from: $from, to: $datumId, reason: $reason})
-RETURN a`,
-    params: { project: input.project, name: input.name, datumId: input.datumId, by: principal.name, from: current, reason: input.reason ?? null, moveId: randomUUID() },
-  });
+  if (expected !== null && expected !== row.current) throw staleExpectation(input.name, expected, row.current);
   return row.a as Entity;
 }
 
-/**
- * A protected alias moves only by an approver (or admin), and only to a datum contained in
- * an APPROVED model version: production pointers follow the approval workflow.
- */
-async function requireApprovedMove(tx: Tx, input: SetAliasInput, principal: Principal): Promise<void> {
-  requireRole(principal, 'approver', `Moving the protected alias '${input.name}'`);
-  const [approved] = await tx.run({
-    cypher: `MATCH (v:ModelVersion {status: 'APPROVED'})-[:CONTAINS]->(d:Datum {id: $id}) WHERE ${visible('v')} RETURN d.id AS id LIMIT 1`,
-    params: { id: input.datumId },
-  });
-  if (!approved) {
-    throw forbidden(`The protected alias '${input.name}' may point only to a datum of an APPROVED model version; '${input.datumId}' is in none`, { field: 'datumId' });
-  }
-}
+const staleExpectation = (name: string, expected: string, current: string | null) =>
+  conflict(`Alias '${name}' points to ${current ? `'${current}'` : 'nothing'}, not the expected '${expected}'; read it again and retry`, { field: 'expectedDatumId', current });
 
 /** Marks an alias protected or not (admin). */
 export async function protectAlias(tx: Tx, project: string, name: string, value: boolean): Promise<Entity> {
