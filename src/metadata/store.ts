@@ -27,8 +27,12 @@ export interface EntryRow {
 
 const json = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
 
-/** Writes entries for many targets in one statement; the targets must already be locked. */
-export function writeEntriesQuery(rows: EntryRow[], by: string): Query {
+/**
+ * Writes entries for many targets in one statement; the targets must already be locked.
+ * Rows carry `target` and `key`, and the entry node `m` only with `nodes`: an ingest
+ * chunk writes 10,000 entries and needs none of them back.
+ */
+export function writeEntriesQuery(rows: EntryRow[], by: string, { nodes }: { nodes: boolean }): Query {
   // The same key twice for one target in one write: the last one wins, as in a JSON parser.
   const latest = new Map<string, { row: EntryRow; value: MetadataValue }>();
   for (const row of rows) for (const value of row.values) latest.set(`${row.target}\0${value.key}`, { row, value });
@@ -58,7 +62,7 @@ FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | REMOVE o:Current CR
 WITH m, e
 OPTIONAL MATCH (x:Execution {id: e.execution}) WHERE ${visible('x')}
 FOREACH (l IN CASE WHEN x IS NULL THEN [] ELSE [x] END | CREATE (m)-[:LOGGED_IN]->(l))
-RETURN e.target AS target, m`,
+RETURN e.target AS target, m.key AS key${nodes ? ', m' : ''}`,
     params: { entries, by },
   };
 }

@@ -71,7 +71,7 @@ async function recordSystemMetadata(tx: Tx, executionId: string, fields: Record<
   }
   const { values, problems } = parseMetadata({ system });
   if (problems.length) throw new Error(`system metadata rejected: ${JSON.stringify(problems)}`);
-  if (values.length) await tx.run(writeEntriesQuery([{ target: executionId, values, execution: null, source: 'SYSTEM' }], principal.name));
+  if (values.length) await tx.run(writeEntriesQuery([{ target: executionId, values, execution: null, source: 'SYSTEM' }], principal.name, { nodes: false }));
 }
 
 export class ExecutionService {

@@ -112,9 +112,9 @@ export class IngestService {
           items.push({ targetId: outputs[i].datum.id, metadata: piece.metadata, executionId: args.executionId, source: piece.source, field: `files.${i}`, skipUnchanged: true });
         }
       });
-      const applied = items.length ? await applyMetadata(tx, items, this.principal, ['Datum']) : [];
+      const applied = items.length ? await applyMetadata(tx, items, this.principal, ['Datum'], { entries: false }) : [];
       // a file's sidecar and manifest lines are separate items: their keys join
-      const keys = new Map([...groupBy(applied, (a) => a.target.id)].map(([id, list]) => [id, [...new Set(list.flatMap((a) => a.entries.map((e) => e.key as string)))]]));
+      const keys = new Map([...groupBy(applied, (a) => a.target.id)].map(([id, list]) => [id, [...new Set(list.flatMap((a) => a.keys))]]));
       const changes: IngestChange[] = writable.map((g, i) => {
         const { datum, created } = outputs[i];
         const written = keys.get(datum.id) ?? [];

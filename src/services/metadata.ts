@@ -28,6 +28,9 @@ export interface MetadataItem {
 
 export interface Applied {
   target: Entity;
+  /** The keys written (unchanged values are skipped when asked). */
+  keys: string[];
+  /** The entries written, when asked for. */
   entries: Entity[];
 }
 
@@ -63,7 +66,7 @@ export class MetadataService {
  * (nothing is written when anything is wrong), locks the targets in id order, then runs
  * the reserved-key actions and writes the values.
  */
-export async function applyMetadata(tx: Tx, items: MetadataItem[], principal: Principal, labels = DESCRIBABLE): Promise<Applied[]> {
+export async function applyMetadata(tx: Tx, items: MetadataItem[], principal: Principal, labels = DESCRIBABLE, { entries: withEntries = true } = {}): Promise<Applied[]> {
   const ids = [...new Set(items.map((i) => i.targetId))];
   const locked = await tx.run({
     cypher: `MATCH (n:Entity) WHERE n.id IN $ids AND ${visible('n')}
@@ -106,10 +109,17 @@ RETURN n`,
     .filter((j) => j.uris.length);
   if (joins.length) await joinVersions(tx, joins, principal);
   const written = await tx.run(
-    writeEntriesQuery(parsed.map((p) => ({ target: p.target.id, values: p.values, execution: p.item.executionId ?? null, source: p.item.source, skipUnchanged: p.item.skipUnchanged })), principal.name),
+    writeEntriesQuery(
+      parsed.map((p) => ({ target: p.target.id, values: p.values, execution: p.item.executionId ?? null, source: p.item.source, skipUnchanged: p.item.skipUnchanged })),
+      principal.name,
+      { nodes: withEntries },
+    ),
   );
-  const entries = groupBy(written, (r) => r.target as string);
-  return parsed.map((p) => ({ target: p.target, entries: (entries.get(p.target.id) ?? []).map((r) => r.m as Entity) }));
+  const byTarget = groupBy(written, (r) => r.target as string);
+  return parsed.map((p) => {
+    const rows = byTarget.get(p.target.id) ?? [];
+    return { target: p.target, keys: rows.map((r) => r.key as string), entries: withEntries ? rows.map((r) => r.m as Entity) : [] };
+  });
 }
 
 /** ZenML's rule: a step logging onto its own pipeline run writes `step_name::key`. */
