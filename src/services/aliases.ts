@@ -132,6 +132,8 @@ RETURN d.project AS project, current.id AS current`,
     throw badInput(`datumId '${input.datumId}' is in project '${seen.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
   }
   if (expected !== null && expected !== seen.current) throw staleExpectation(input.name, expected, seen.current);
+  // A protected alias moves only by an approver (or admin), and only to a datum of an
+  // APPROVED model version: production pointers follow the approval workflow.
   const mayMoveProtected = hasRole(principal, 'approver');
   const [row] = await tx.run({
     cypher: `MERGE (a:Entity:Alias {project: $project, name: $name})
