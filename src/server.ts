@@ -45,6 +45,9 @@ function typedCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Extensions without `http`, Apollo's transport detail (status, headers), which must not reach the answer body. */
+const withoutHttp = ({ http: _, ...rest }: Readonly<Record<string, unknown>>) => rest;
+
 /**
  * Typed errors reach the client with their code (a scalar's rejection inside a query
  * literal stays BAD_USER_INPUT rather than a generic validation failure); anything else is
@@ -54,10 +57,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const original = unwrapResolverError(error);
   const code = typedCode(original) ?? typedCode(error) ?? (formatted.extensions?.code as string | undefined);
   if (code && CLIENT_CODES.has(code)) {
-    const extensions = { ...(original instanceof GraphQLError ? original.extensions : {}), ...formatted.extensions, code };
-    delete (extensions as Record<string, unknown>).stacktrace;
-    // Apollo's own transport detail (status, headers), which the original error's extensions bring back
-    delete (extensions as Record<string, unknown>).http;
+    const { stacktrace: _, ...extensions } = withoutHttp({ ...(original instanceof GraphQLError ? original.extensions : {}), ...formatted.extensions, code });
     return { ...formatted, extensions };
   }
   log('unexpected error', { path: formatted.path, error: String((original as Error)?.stack ?? original) }, 'error');
@@ -104,7 +104,7 @@ const isUnavailable = (error: unknown) => (error as GraphQLError | undefined)?.e
  */
 function asHttp503(error: unknown): never {
   if (!isUnavailable(error)) throw error;
-  const { http: _, ...extensions } = (error as GraphQLError).extensions;
+  const extensions = withoutHttp((error as GraphQLError).extensions);
   throw new GraphQLError((error as GraphQLError).message, {
     extensions: { ...extensions, http: { status: 503, headers: new HeaderMap([['retry-after', RETRY_AFTER]]) } },
   });
@@ -181,7 +181,7 @@ export async function createApp(deps: AppDeps) {
   const fragmentLimit: RequestHandler = (req, res, next) => {
     const error = fragmentLimitError(req.method === 'GET' ? req.query.query : req.body?.query);
     if (!error) return next();
-    const { http: _, ...extensions } = error.extensions;
+    const extensions = withoutHttp(error.extensions);
     res.status(400).json({ errors: [{ message: error.message, extensions }] });
   };
   app.use(

@@ -4,8 +4,10 @@
  * version's string) are aliased apart, as GraphQL requires.
  */
 import { gql } from './api.js';
+import type { LineageEdge, LineageKind } from '../../src/domain/lineage.js';
 
-export type Kind = 'DATUM' | 'EXECUTION' | 'MODEL_VERSION' | 'DATASET_VERSION';
+export type { LineageEdge };
+export type Kind = LineageKind;
 
 export interface Summary {
   __typename: 'Datum' | 'Execution' | 'ModelVersion' | 'DatasetVersion' | string;
@@ -40,12 +42,6 @@ export interface LineageNode {
   frontier: boolean;
   redacted: boolean;
   node: Summary | null;
-}
-export interface LineageEdge {
-  from: string;
-  to: string;
-  type: 'PRODUCED_BY' | 'CONSUMED_BY' | 'CONTAINS';
-  inputName: string | null;
 }
 export interface LineageGraph {
   root: Summary;

@@ -1,7 +1,5 @@
 import type { ApiClient } from './client.js';
-import type { LineageEdge } from '../services/lineage.js';
-
-type Direction = 'UPSTREAM' | 'DOWNSTREAM';
+import type { Direction, LineageEdge } from '../domain/lineage.js';
 
 interface Shown {
   __typename?: string;

@@ -11,6 +11,14 @@ export const LINEAGE_LIMIT = { default: 500, max: 10_000 } as const;
 export type Direction = 'UPSTREAM' | 'DOWNSTREAM';
 export type LineageKind = 'DATUM' | 'EXECUTION' | 'MODEL_VERSION' | 'DATASET_VERSION';
 
+/** An edge of a lineage answer, as the API sends it (the explorer reads the same shape). */
+export interface LineageEdge {
+  from: string;
+  to: string;
+  type: 'PRODUCED_BY' | 'CONSUMED_BY' | 'CONTAINS';
+  inputName: string | null;
+}
+
 /** Graph label of each lineage kind (the closed set the walk may return). */
 export const KIND_OF_LABEL: Record<string, LineageKind> = {
   Datum: 'DATUM',

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { lineageQuery } from '../db/cypher/lineage.js';
 import type { Executor, Row } from '../db/executor.js';
 import { badInput, notFound } from '../domain/errors.js';
-import { hopsFor, KIND_OF_LABEL, lineageBounds, type Direction, type LineageKind } from '../domain/lineage.js';
+import { hopsFor, KIND_OF_LABEL, lineageBounds, type Direction, type LineageEdge, type LineageKind } from '../domain/lineage.js';
 import type { Entity, Loaders } from '../loaders/index.js';
 
 export interface LineageNode {
@@ -15,13 +15,6 @@ export interface LineageNode {
   /** The node, or for a node of a project the token may not read only its id and labels. */
   entity: Entity;
   redacted: boolean;
-}
-
-export interface LineageEdge {
-  from: string;
-  to: string;
-  type: 'PRODUCED_BY' | 'CONSUMED_BY' | 'CONTAINS';
-  inputName: string | null;
 }
 
 export interface LineageGraph {
