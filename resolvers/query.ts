@@ -29,6 +29,7 @@ export const Query = {
   tokens: (_: unknown, __: unknown, ctx: Ctx) => ctx.tokens.list(),
   status: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.status(),
   auditLog: (_: unknown, a: ListArgs<AuditFilter>, ctx: Ctx) => ctx.services.audit.page(a.filter, a.first, a.after),
-  lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH'; depth: number; limit: number }, ctx: Ctx) =>
-    ctx.services.lineage.graph(a.id, a.direction, a.depth, a.limit),
+  // an explicit null direction means the argument's default
+  lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; limit: number }, ctx: Ctx) =>
+    ctx.services.lineage.graph(a.id, a.direction ?? 'BOTH', a.depth, a.limit),
 };

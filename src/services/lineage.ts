@@ -64,9 +64,8 @@ export class LineageService {
   }
 
   /** `Query.lineage`: both directions merged, the root at distance 0. */
-  async graph(rootId: string, direction: Direction | 'BOTH' | null, depth: number, limit: number): Promise<LineageGraph> {
-    // an explicit null direction means the argument's default
-    const directions: Direction[] = direction === 'BOTH' || direction === null ? ['UPSTREAM', 'DOWNSTREAM'] : [direction];
+  async graph(rootId: string, direction: Direction | 'BOTH', depth: number, limit: number): Promise<LineageGraph> {
+    const directions: Direction[] = direction === 'BOTH' ? ['UPSTREAM', 'DOWNSTREAM'] : [direction];
     const walks = await Promise.all(directions.map((d) => this.walk(rootId, d, depth, limit)));
     if (walks.some((w) => w === null)) await this.requireLineageRoot(rootId);
     const found = walks as Walk[];
