@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEER_DEPTHS } from './peer-schema.mjs';
-import { startServerProcess } from './server-process.mjs';
+import { graphqlClient, startServerProcess } from './server-process.mjs';
 import { timeInTurns } from './timing.mjs';
 import { workloads } from './workloads.mjs';
 
@@ -86,16 +86,7 @@ function peerWorkloads({ graph, quick, peerGql }) {
 export async function comparePeer({ uri, graph, gql, quick, runs, log }) {
   const peer = await startServerProcess('peer-process.mjs', { ...process.env, NEO4J_URI: uri, NODE_ENV: 'production' }, 'the @neo4j/graphql process');
   try {
-    const peerGql = async (query, variables) => {
-      const response = await fetch(`${peer.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = await response.json();
-      if (body.errors) throw Object.assign(new Error(`@neo4j/graphql errors: ${JSON.stringify(body.errors)}`), { errors: body.errors });
-      return body.data;
-    };
+    const peerGql = graphqlClient(peer.url, '@neo4j/graphql');
     const peerOf = peerWorkloads({ graph, quick, peerGql });
     const measured = [];
     for (const w of workloads({ graph, gql, cypher: async () => {}, quick })) {

@@ -18,7 +18,7 @@ import { DEPTHS, lineageBySize, pickStartNodes, profileLineage } from './lineage
 import { loadGraph } from './load.mjs';
 import { markdown } from './report.mjs';
 import { comparePeer, peerMarkdown } from './peer.mjs';
-import { startServerProcess } from './server-process.mjs';
+import { graphqlClient, startServerProcess } from './server-process.mjs';
 import { casTarget, ingestTarget, profileTargets, throughputTarget, workloadTarget } from './targets.mjs';
 import { lookupThroughput, processCpuMs } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
@@ -143,16 +143,7 @@ async function main() {
   log(`generated ${graph.nodeCount} nodes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const load = await loadGraph(driver, database, graph, log);
 
-  const gql = async (query, variables) => {
-    const response = await fetch(`${api.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await response.json();
-    if (body.errors) throw Object.assign(new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`), { errors: body.errors });
-    return body.data;
-  };
+  const gql = graphqlClient(api.url, 'GraphQL', { authorization: `Bearer ${token}` });
 
   const { starts, largest } = pickStartNodes(graph);
   log(`lineage start nodes: ${starts.map((s) => `${s.direction.toLowerCase()} ~${s.sizeClass} (${s.sizes[DEPTHS.at(-1)]} at depth ${DEPTHS.at(-1)})`).join(', ')}; largest walks: ${JSON.stringify(largest)}`);

@@ -37,3 +37,20 @@ export async function startServerProcess(script, env, what) {
   const { ready: url } = await next();
   return { url, ask, close };
 }
+
+/**
+ * POSTs GraphQL to `url`/graphql and resolves with `data`; a response with errors rejects,
+ * the errors kept on the rejection (`error.errors`) and named after `what` in its message.
+ */
+export function graphqlClient(url, what, headers = {}) {
+  return async (query, variables) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await response.json();
+    if (body.errors) throw Object.assign(new Error(`${what} errors: ${JSON.stringify(body.errors)}`), { errors: body.errors });
+    return body.data;
+  };
+}

@@ -5,6 +5,7 @@
 // costs. The load generator runs in the bench's own process and shares the cores too.
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
+import { percentile } from './timing.mjs';
 import { LOOKUP_QUERY } from './workloads.mjs';
 
 /** CPU milliseconds a process has used so far (Linux), or null where /proc cannot tell. */
@@ -62,8 +63,8 @@ async function overDriver({ cypher, ids, connections, seconds }) {
     }),
   );
   latencies.sort((a, b) => a - b);
-  const at = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]);
-  return { requests: { total: latencies.length, average: latencies.length / seconds }, latency: { p50: at(0.5), p99: at(0.99) }, errors: 0, timeouts: 0, non2xx: 0 };
+  const at = (p) => Math.round(percentile(latencies, p));
+  return { requests: { total: latencies.length, average: latencies.length / seconds }, latency: { p50: at(50), p99: at(99) }, errors: 0, timeouts: 0, non2xx: 0 };
 }
 
 export async function lookupThroughput({ url, token, cypher, ids, connections, seconds, cpu }) {
