@@ -16,6 +16,7 @@ const version = (pick: (ctx: Ctx) => VersionService, label: string) => (_: unkno
 export const Query = {
   node: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.nodeById.load(a.id),
   project: (_: unknown, a: { name: string }, ctx: Ctx) => ctx.loaders.projectByName.load(a.name),
+  projects: (_: unknown, a: { first?: number | null }, ctx: Ctx) => ctx.services.projects(a.first),
   datum: (_: unknown, a: { id?: string; uri?: string; project?: string; asOf?: string }, ctx: Ctx) => ctx.services.datums.find(a),
   datums: (_: unknown, a: ListArgs<DatumFilter>, ctx: Ctx) => ctx.services.datums.list(a.filter, a.first, a.after),
   execution: (_: unknown, a: { id: string }, ctx: Ctx) => byId(ctx, a.id, 'Execution'),

@@ -11,6 +11,7 @@ import { ApprovalService } from './approvals.js';
 import { auditPage, type AuditFilter } from './audit.js';
 import type { Principal } from '../access/roles.js';
 import { serverStatus } from './status.js';
+import { listProjects } from './projects.js';
 import { TagService } from './tags.js';
 import { DATASET, MODEL, VersionService } from './versions.js';
 
@@ -30,6 +31,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     ingest: new IngestService(executor, principal),
     approvals: new ApprovalService(executor, principal),
     status: () => serverStatus(executor),
+    projects: (first?: number | null) => listProjects(executor, first),
     audit: { page: (filter: AuditFilter | null | undefined, first?: number | null, after?: string | null) => auditPage(executor, filter, first, after) },
   };
 }

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Query, Tx } from '../db/executor.js';
+import type { Executor, Query, Tx } from '../db/executor.js';
 import { checkName } from '../domain/uris.js';
 import { visible } from '../db/cypher/scope.js';
+import { int } from '../db/records.js';
+import type { Entity } from '../loaders/index.js';
+import { pageSize } from './connection.js';
 
 /**
  * Projects come into being with their first write (as MLflow experiments and Valohai
@@ -17,6 +20,19 @@ ON CREATE SET p.id = $id, p.project = $project, p.createdAt = datetime()`,
 
 export async function ensureProject(tx: Tx, project: string): Promise<void> {
   await tx.run(ensureProjectQuery(project));
+}
+
+/** The projects the token may read, in name order from the name constraint's index; at most `first`. */
+export function projectsQuery(first: number | null | undefined): Query {
+  return {
+    cypher: `MATCH (p:Project) WHERE p.name IS NOT NULL AND ${visible('p')}
+RETURN p ORDER BY p.name LIMIT $limit`,
+    params: { limit: int(pageSize(first)) },
+  };
+}
+
+export async function listProjects(executor: Executor, first: number | null | undefined): Promise<Entity[]> {
+  return (await executor.query(projectsQuery(first))).map((r) => r.p as Entity);
 }
 
 /**
