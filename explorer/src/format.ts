@@ -1,17 +1,9 @@
 /** Human renderings shared by the graph, the panel and the comparison. */
+import { formatStorageSize } from '../../src/domain/sizes.js';
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-
-/** Decimal units like the API's own `display` (2400000 -> 2.4 MB); sizes past 2^53 arrive as digit strings. */
+/** A size as the API's `display` words it (12,345,678 bytes -> 12.3 MB), for sizes sent without one. */
 export function formatBytes(value: number | string | null | undefined): string {
-  if (value == null) return '—';
-  let n = Number(value);
-  let unit = 0;
-  while (n >= 1000 && unit < UNITS.length - 1) {
-    n /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${UNITS[unit]}`;
+  return value == null ? '—' : formatStorageSize(value);
 }
 
 export function formatTime(iso: string | null | undefined): string {
@@ -30,6 +22,27 @@ export function formatDuration(seconds: number | null | undefined): string {
 export function formatNumber(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString('en');
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? String(Number(value.toPrecision(6))) : value.toExponential(3);
+}
+
+/** Digits after the point in a number's shortest form: 0.125 -> 3, 1.5e-7 -> 8, 1200 -> 0. */
+export function decimalsOf(value: number): number {
+  const [mantissa, exponent = '0'] = String(Math.abs(value)).split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/**
+ * A difference at the precision of the values it was taken between: 0.9615 - 0.9612 is
+ * 0.0003, not the 0.00029999999999996696 that binary floating point computes.
+ */
+export function atPrecisionOf(delta: number, ...values: number[]): number {
+  return Number(delta.toFixed(Math.min(100, Math.max(0, ...values.map(decimalsOf)))));
+}
+
+/** A delta with its sign, in bytes' units for sizes: +0.0003, -12, +1.2 MB. */
+export function formatDelta(delta: number, bytes = false): string {
+  const sign = delta > 0 ? '+' : delta < 0 ? '-' : '';
+  const size = Math.abs(delta);
+  return sign + (bytes ? formatStorageSize(size) : Number.isInteger(size) ? size.toLocaleString('en') : String(size));
 }
 
 /** The last segment of a path, which is what tells files apart in a graph. */

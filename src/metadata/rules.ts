@@ -1,4 +1,5 @@
 import { checkJsonDepth, parseDateTime, parseDType, parsePath, parseStorageSize, parseUri, show } from '../scalars/validators.js';
+import { formatStorageSize } from '../domain/sizes.js';
 import { parseRef } from '../domain/uris.js';
 
 /**
@@ -178,20 +179,11 @@ export function parseMetadata(metadata: unknown, stepPrefix: string | null = nul
   return { values, actions, problems };
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-
 /** Human text for a value, as a frontend card shows it: 2.4 MB, 0.95, true. */
 export function display(type: MetadataType, value: unknown): string {
   switch (type) {
-    case 'STORAGE_SIZE': {
-      let n = Number(value);
-      let unit = 0;
-      while (n >= 1000 && unit < UNITS.length - 1) {
-        n /= 1000;
-        unit++;
-      }
-      return unit === 0 ? `${n} B` : `${Number(n.toPrecision(3))} ${UNITS[unit]}`;
-    }
+    case 'STORAGE_SIZE':
+      return formatStorageSize(value as number | bigint);
     case 'STRING': case 'URI': case 'DTYPE': case 'PATH': case 'DATETIME':
       return String(value);
     case 'NULL':
