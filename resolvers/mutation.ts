@@ -30,11 +30,11 @@ export const Mutation = {
   logMetadata: (_: unknown, a: { target: string; metadata: object; execution?: string | null }, ctx: Ctx) =>
     ctx.services.metadata.log(a.target, a.metadata, a.execution),
   applyMetadata: (_: unknown, a: { datumId: string; properties: object }, ctx: Ctx) =>
-    ctx.services.metadata.applyToDatums([a], 'properties').then((r) => r[0]),
+    ctx.services.metadata.applyToDatums([a], 'properties', () => 'datumId').then((r) => r[0]),
   applyMetadataBatch: (_: unknown, a: { items: Array<{ datumId: string; properties: object }> }, ctx: Ctx) =>
-    ctx.services.metadata.applyToDatums(a.items, 'items'),
+    ctx.services.metadata.applyToDatums(a.items, 'items', (i) => `items.${i}.datumId`),
   applyMetadataAll: (_: unknown, a: { datumIds: string[]; properties: object }, ctx: Ctx) =>
-    ctx.services.metadata.applyToDatums(a.datumIds.map((datumId) => ({ datumId, properties: a.properties })), 'datumIds'),
+    ctx.services.metadata.applyToDatums(a.datumIds.map((datumId) => ({ datumId, properties: a.properties })), 'datumIds', (i) => `datumIds.${i}`),
   ingestOutputs: (_: unknown, a: IngestArgs, ctx: Ctx) => ctx.services.ingest.ingest(a),
   approveModelVersion: (_: unknown, a: DecisionInput, ctx: Ctx) => ctx.services.approvals.decide('APPROVED', a),
   rejectModelVersion: (_: unknown, a: DecisionInput, ctx: Ctx) => ctx.services.approvals.decide('REJECTED', a),

@@ -21,4 +21,8 @@ export const ModelVersion = { ...versionFields, model: relatedOne('ownerOfVersio
 
 export const Dataset = { project: projectField, versions: relatedPage('versionsOf') };
 
-export const DatasetVersion = { ...versionFields, dataset: relatedOne('ownerOfVersion') };
+export const DatasetVersion = {
+  ...versionFields,
+  dataset: relatedOne('ownerOfVersion'),
+  aliases: async (n: Parent, _: unknown, ctx: RequestContext) => (await ctx.loaders.relation('versionAliasesOf').load(n.id)).map((a) => a.name as string),
+};

@@ -37,12 +37,19 @@ export const MIGRATIONS: string[] = [
   'CREATE INDEX audit_created IF NOT EXISTS FOR (n:AuditEntry) ON (n.createdAt)',
   // A retried write meets its own audit entry's id when its first attempt committed (see Executor.write).
   'CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE',
-  // Predicates on the current value of a metadata key (see src/metadata/store.ts).
-  'CREATE INDEX current_key IF NOT EXISTS FOR (n:Current) ON (n.key)',
-  'CREATE INDEX current_num IF NOT EXISTS FOR (n:Current) ON (n.key, n.num)',
-  'CREATE INDEX current_str IF NOT EXISTS FOR (n:Current) ON (n.key, n.str)',
-  'CREATE INDEX current_bool IF NOT EXISTS FOR (n:Current) ON (n.key, n.bool)',
+  // Predicates on the current value of a metadata name (group.key; see src/metadata/store.ts).
+  'CREATE INDEX current_name IF NOT EXISTS FOR (n:Current) ON (n.name)',
+  'CREATE INDEX current_name_num IF NOT EXISTS FOR (n:Current) ON (n.name, n.num)',
+  'CREATE INDEX current_name_str IF NOT EXISTS FOR (n:Current) ON (n.name, n.str)',
+  'CREATE INDEX current_name_bool IF NOT EXISTS FOR (n:Current) ON (n.name, n.bool)',
+  // Version aliases (dataset://name/latest): one per name within a dataset.
+  'CREATE CONSTRAINT version_alias_name IF NOT EXISTS FOR (n:VersionAlias) REQUIRE (n.project, n.owner, n.name) IS UNIQUE',
+  // Data migrations run once each; their markers say which ran.
+  'CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (n:Migration) REQUIRE n.id IS UNIQUE',
 ];
+
+/** Indexes of an earlier schema, dropped at start once nothing reads them. */
+const RETIRED = ['current_key', 'current_num', 'current_str', 'current_bool'];
 
 /**
  * Data written before a rule existed, brought up to it at start; each statement is
@@ -52,6 +59,37 @@ export const MIGRATIONS: string[] = [
 const BACKFILLS = [
   'MATCH (a:Alias)-[:MOVED]->(m:AliasMove) WHERE m.project IS NULL SET m.project = a.project',
   'MATCH (v:ModelVersion)-[:DECIDED]->(d:Approval) WHERE d.project IS NULL SET d.project = v.project',
+];
+
+/** Cypher for `metadataName`: a dot or backslash inside a part is escaped with a backslash. */
+const escapedPart = (v: string) => `replace(replace(${v}, '\\\\', '\\\\\\\\'), '.', '\\\\.')`;
+
+/**
+ * Changes to stored data too large or too stateful to repeat at every start: each runs
+ * once, in batches of its own transactions, and leaves a (:Migration {id}) marker.
+ */
+const DATA_MIGRATIONS: Array<{ id: string; statement: string }> = [
+  {
+    // Metadata entries were identified by key alone, so a grouped value and an ungrouped
+    // one of the same key superseded each other. Each target's entries get their name
+    // (group.key) and, per name, the chain is rebuilt in logging order: each entry
+    // supersedes the one before it and the newest is :Current. A target is one
+    // transaction, so an interrupted run leaves no target half done.
+    id: 'metadata-identity-by-group-and-key',
+    statement: `MATCH (n:Entity) WHERE EXISTS { (n)<-[:DESCRIBES]-(:MetadataEntry) }
+CALL {
+  WITH n
+  MATCH (n)<-[:DESCRIBES]-(m:MetadataEntry)
+  SET m.name = CASE WHEN m.group IS NULL THEN ${escapedPart('m.key')} ELSE ${escapedPart('m.group')} + '.' + ${escapedPart('m.key')} END
+  WITH m ORDER BY m.loggedAt, coalesce(m.round, 0), m.id
+  WITH m.name AS name, collect(m) AS chain
+  CALL { WITH chain UNWIND chain AS e MATCH (e)-[s:SUPERSEDES]->() DELETE s }
+  CALL { WITH chain UNWIND chain AS e REMOVE e:Current }
+  CALL { WITH chain UNWIND range(1, size(chain) - 1) AS i WITH chain[i] AS later, chain[i - 1] AS earlier CREATE (later)-[:SUPERSEDES]->(earlier) }
+  WITH chain[size(chain) - 1] AS newest
+  SET newest:Current
+} IN TRANSACTIONS OF 200 ROWS`,
+  },
 ];
 
 function snake(label: string) {
@@ -79,4 +117,11 @@ export async function migrate(executor: Executor): Promise<void> {
   }
   await executor.schema('CALL db.awaitIndexes(300)');
   for (const statement of BACKFILLS) await executor.schema(statement);
+  for (const { id, statement } of DATA_MIGRATIONS) {
+    const [done] = await executor.query({ cypher: 'MATCH (m:Migration {id: $id}) RETURN m.id AS id', params: { id } });
+    if (done) continue;
+    await executor.schema(statement);
+    await executor.schema(`MERGE (m:Migration {id: '${id}'}) ON CREATE SET m.at = datetime()`);
+  }
+  for (const name of RETIRED) await executor.schema(`DROP INDEX ${name} IF EXISTS`);
 }

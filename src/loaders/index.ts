@@ -102,20 +102,20 @@ RETURN id, r.inputName AS inputName, r.alias AS alias, m AS node ORDER BY r.inpu
 
   const metadata = new Map<string, DataLoader<string, Entity[]>>();
   /**
-   * Metadata entries of each node: the current value per key, or with `history` every
-   * entry, newest first; `keys` narrows to those keys.
+   * Metadata entries of each node: the current value per name (`group.key`), or with
+   * `history` every entry, newest first; `names` narrows to those names.
    */
-  function metadataOf(keys: string[] | null | undefined, history: boolean): DataLoader<string, Entity[]> {
-    const key = JSON.stringify([keys ?? null, history]);
+  function metadataOf(names: string[] | null | undefined, history: boolean): DataLoader<string, Entity[]> {
+    const key = JSON.stringify([names ?? null, history]);
     let loader = metadata.get(key);
     if (!loader) {
       loader = new DataLoader(async (ids) => {
         const rows = await executor.query({
           cypher: `UNWIND $ids AS id
 MATCH (n:Entity {id: id})<-[:DESCRIBES]-(m:MetadataEntry)
-WHERE ($history OR m:Current) AND ($keys IS NULL OR m.key IN $keys) AND ${visible('n')}
-RETURN id, m ORDER BY coalesce(m.group, ''), m.key, m.loggedAt DESC, m.id`,
-          params: { ids, keys: keys ?? null, history },
+WHERE ($history OR m:Current) AND ($names IS NULL OR m.name IN $names) AND ${visible('n')}
+RETURN id, m ORDER BY coalesce(m.group, ''), m.key, m.loggedAt DESC, coalesce(m.round, 0) DESC, m.id`,
+          params: { ids, names: names ?? null, history },
         });
         const byId = groupBy(rows, (r) => r.id as string);
         return ids.map((id) => (byId.get(id) ?? []).map((r) => r.m as Entity));

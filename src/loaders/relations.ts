@@ -37,6 +37,8 @@ export const RELATIONS = {
   /** Versions that contain a datum, or that an execution read. */
   datasetVersionsOf: { pattern: '(n)-[:READ|CONTAINS]-(m:DatasetVersion)', order: newestFirst },
   modelVersionsOf: { pattern: '(n)-[:READ|CONTAINS]-(m:ModelVersion)', order: newestFirst },
+  /** Version aliases (`dataset://name/latest`) that point at a dataset version. */
+  versionAliasesOf: { pattern: '(n)<-[:POINTS_TO]-(m:VersionAlias)', order: 'm.name' },
   /** The model or dataset a version belongs to. */
   ownerOfVersion: { pattern: '(n)<-[:HAS_VERSION]-(m)', order: 'm.id', one: true },
   versionsOf: { pattern: '(n)-[:HAS_VERSION]->(m)', order: newestFirst },

@@ -1,6 +1,6 @@
 import { checkJsonDepth, parseDateTime, parseDType, parsePath, parseStorageSize, parseUri, show } from '../scalars/validators.js';
 import { formatStorageSize } from '../domain/sizes.js';
-import { parseRef } from '../domain/uris.js';
+import { NAME, NAME_RULE, parseRef } from '../domain/uris.js';
 
 /**
  * The metadata rules (DESIGN.md section 3), as a pure function shared by the API and by
@@ -13,6 +13,8 @@ export type MetadataType = 'STRING' | 'NUMBER' | 'BOOLEAN' | 'JSON' | 'NULL' | '
 export interface MetadataValue {
   key: string;
   group: string | null;
+  /** The value's identity and address: see `metadataName`. */
+  name: string;
   type: MetadataType;
   /** The canonical value (bytes as a number or, past 2^53, a bigint). */
   value: unknown;
@@ -22,11 +24,20 @@ export interface MetadataValue {
   bool: boolean | null;
 }
 
+/** A version a datum joins, with Valohai's object form extras: aliases of the version and tags on it. */
+export interface VersionJoin {
+  uri: string;
+  /** Version aliases to point at this version (`dataset://name/latest`). */
+  aliases: string[];
+  /** Tags for the version itself. */
+  tags: string[];
+}
+
 export interface MetadataActions {
   tags: string[];
   alias: string | null;
-  datasetVersions: string[];
-  modelVersions: string[];
+  datasetVersions: VersionJoin[];
+  modelVersions: VersionJoin[];
 }
 
 export interface MetadataProblem {
@@ -42,6 +53,22 @@ export interface ParsedMetadata {
 }
 
 export const RESERVED = ['valohai.tags', 'valohai.alias', 'valohai.dataset-versions', 'valohai.model-versions'] as const;
+type Reserved = (typeof RESERVED)[number];
+const isReserved = (key: string): key is Reserved => (RESERVED as readonly string[]).includes(key);
+
+/** The group only Pedigree writes: every execution's host, image, start, end, duration, … */
+export const SYSTEM_GROUP = 'system';
+
+/**
+ * The address of a value: `group.key`, or `key` when it has no group. Group and key
+ * together are a value's identity (`train.loss` and `val.loss` are two values), so the
+ * address must tell every pair apart: a dot or a backslash inside a group or key is
+ * written with a backslash before it (the ungrouped key `lr.decay` is `lr\.decay`).
+ */
+export function metadataName(group: string | null, key: string): string {
+  const escape = (part: string) => part.replace(/[\\.]/g, (c) => `\\${c}`);
+  return group === null ? escape(key) : `${escape(group)}.${escape(key)}`;
+}
 
 const TYPED: Record<string, { type: MetadataType; parse: (v: unknown) => unknown }> = {
   StorageSize: { type: 'STORAGE_SIZE', parse: parseStorageSize },
@@ -67,7 +94,7 @@ function checkKey(key: string): string | null {
 
 /** One plain or typed value, with its index column. */
 function toValue(key: string, group: string | null, raw: unknown, field: string, problems: MetadataProblem[]): MetadataValue | null {
-  const base = { key, group, num: null, str: null, bool: null };
+  const base = { key, group, name: metadataName(group, key), num: null, str: null, bool: null };
   if (isObject(raw) && isTyped(raw)) {
     const keys = Object.keys(raw).sort().join(',');
     const spec = typeof raw.$type === 'string' ? TYPED[raw.$type] : undefined;
@@ -109,21 +136,86 @@ function stringList(field: string, raw: unknown, problems: MetadataProblem[], ch
   return out;
 }
 
-const versionCheck = (scheme: 'model' | 'dataset') => (uri: string) => {
+/** Why `uri` is not a version URI of `scheme`, or null when it is one. */
+function versionProblem(scheme: 'model' | 'dataset', uri: string): string | null {
+  const field = `valohai.${scheme}-versions`;
   try {
-    const ref = parseRef(uri, `valohai.${scheme}-versions`);
+    const ref = parseRef(uri, field);
     const ok = scheme === 'model' ? ref.kind === 'modelVersion' : ref.kind === 'datasetVersion';
-    return ok ? null : `valohai.${scheme}-versions entries look like ${scheme}://<name>/<version>, got ${show(uri)}`;
+    return ok ? null : `${field} entries look like ${scheme}://<name>/<version>, got ${show(uri)}`;
   } catch (error) {
     return (error as Error).message;
   }
-};
+}
+
+const VERSION_OBJECT_KEYS = ['uri', 'targeting_aliases', 'valohai.tags'];
 
 /**
- * Splits a metadata object into values and actions. `stepPrefix` applies ZenML's rule for
- * metadata a step logs onto its pipeline run: keys become `step_name::key`.
+ * `valohai.dataset-versions` / `valohai.model-versions`: a list of version URIs, or (as
+ * Valohai also accepts for datasets) of objects `{"uri", "targeting_aliases", "valohai.tags"}`
+ * that also point version aliases at the version and tag it.
  */
-export function parseMetadata(metadata: unknown, stepPrefix: string | null = null): ParsedMetadata {
+function versionJoins(scheme: 'model' | 'dataset', raw: unknown, problems: MetadataProblem[]): VersionJoin[] {
+  const field = `valohai.${scheme}-versions`;
+  const form = scheme === 'dataset' ? `${scheme}://<name>/<version> strings or {"uri", "targeting_aliases", "valohai.tags"} objects` : `${scheme}://<name>/<version> strings`;
+  if (!Array.isArray(raw)) {
+    problems.push({ field, message: `${field} must be a list of ${form}, got ${show(raw)}` });
+    return [];
+  }
+  const joins: VersionJoin[] = [];
+  raw.forEach((entry, i) => {
+    const at = `${field}.${i}`;
+    if (typeof entry === 'string') {
+      const problem = versionProblem(scheme, entry);
+      if (problem) problems.push({ field, message: problem });
+      else joins.push({ uri: entry, aliases: [], tags: [] });
+      return;
+    }
+    if (scheme !== 'dataset' || !isObject(entry)) {
+      problems.push({ field: at, message: `${field} must be a list of ${form}, got ${show(entry)}` });
+      return;
+    }
+    const before = problems.length;
+    const unknown = Object.keys(entry).filter((k) => !VERSION_OBJECT_KEYS.includes(k));
+    if (unknown.length) problems.push({ field: at, message: `a version object has the keys ${VERSION_OBJECT_KEYS.join(', ')}; got ${unknown.map((k) => show(k)).join(', ')}` });
+    const uri = typeof entry.uri === 'string' ? entry.uri : '';
+    const uriProblem = typeof entry.uri === 'string' ? versionProblem(scheme, uri) : `"uri" must be a ${scheme}://<name>/<version> string, got ${show(entry.uri)}`;
+    if (uriProblem) problems.push({ field: `${at}.uri`, message: uriProblem });
+    const aliases = entry.targeting_aliases === undefined ? [] : stringList(`${at}.targeting_aliases`, entry.targeting_aliases, problems, (a) => (NAME.test(a) ? null : `version aliases must be ${NAME_RULE}, got ${show(a)}`));
+    const tags = entry['valohai.tags'] === undefined ? [] : stringList(`${at}.valohai.tags`, entry['valohai.tags'], problems, tagProblem);
+    if (problems.length === before) joins.push({ uri, aliases, tags });
+  });
+  return joins;
+}
+
+const tagProblem = (t: string) => (t.trim() && t.length <= 128 ? null : `tags must be 1-128 characters, got ${show(t)}`);
+
+/** The reserved key nearest to a mistyped one (`valohai.tag` -> `valohai.tags`). */
+function nearestReserved(key: string): Reserved {
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  return RESERVED.reduce((best, r) => (distance(key, r) < distance(key, best) ? r : best));
+}
+
+export interface ParseOptions {
+  /** ZenML's rule for metadata a step logs onto its pipeline run: keys become `step_name::key`. */
+  stepPrefix?: string | null;
+  /** Only Pedigree's own record may write the `system` group. */
+  system?: boolean;
+}
+
+/**
+ * Splits a metadata object into values and actions. Every key sent ends up as a value, an
+ * action or a problem: nothing is left out without a word.
+ */
+export function parseMetadata(metadata: unknown, { stepPrefix = null, system = false }: ParseOptions = {}): ParsedMetadata {
   const problems: MetadataProblem[] = [];
   const values: MetadataValue[] = [];
   const actions: MetadataActions = { tags: [], alias: null, datasetVersions: [], modelVersions: [] };
@@ -138,28 +230,25 @@ export function parseMetadata(metadata: unknown, stepPrefix: string | null = nul
   }
   const prefixed = (key: string) => (stepPrefix ? `${stepPrefix}::${key}` : key);
   for (const [key, raw] of Object.entries(metadata)) {
-    switch (key) {
-      case 'valohai.tags':
-        actions.tags.push(...stringList(key, raw, problems, (t) => (t.trim() && t.length <= 128 ? null : `tags must be 1-128 characters, got ${show(t)}`)));
-        continue;
-      case 'valohai.alias':
-        if (typeof raw !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(raw)) {
-          problems.push({ field: key, message: `valohai.alias must be an alias name (letters, digits, . _ -), got ${show(raw)}` });
-        } else actions.alias = raw;
-        continue;
-      case 'valohai.dataset-versions':
-        actions.datasetVersions.push(...stringList(key, raw, problems, versionCheck('dataset')));
-        continue;
-      case 'valohai.model-versions':
-        actions.modelVersions.push(...stringList(key, raw, problems, versionCheck('model')));
-        continue;
+    if (isReserved(key)) {
+      applyReserved(key, raw, actions, problems);
+      continue;
+    }
+    if (key.startsWith('valohai.')) {
+      problems.push({ field: key, message: `${key} is not a reserved key (${RESERVED.join(', ')}); did you mean ${nearestReserved(key)}?` });
+      continue;
     }
     const keyProblem = checkKey(key);
     if (keyProblem) {
       problems.push({ field: key, message: keyProblem });
       continue;
     }
-    if (isObject(raw) && !isTyped(raw)) {
+    // an empty object has no values to make a group of: it is kept as the JSON value it is
+    if (isObject(raw) && !isTyped(raw) && Object.keys(raw).length) {
+      if (key === SYSTEM_GROUP && !system) {
+        problems.push({ field: key, message: `the ${SYSTEM_GROUP} group is written by Pedigree alone (host, image, start, end, duration, …); put these values in a group of your own` });
+        continue;
+      }
       for (const [inner, innerRaw] of Object.entries(raw)) {
         const innerProblem = checkKey(inner);
         if (innerProblem) problems.push({ field: `${key}.${inner}`, message: innerProblem });
@@ -177,6 +266,24 @@ export function parseMetadata(metadata: unknown, stepPrefix: string | null = nul
     problems.push({ field: '', message: `at most ${MAX_VALUES_PER_OBJECT} values per metadata object, got ${values.length}` });
   }
   return { values, actions, problems };
+}
+
+function applyReserved(key: Reserved, raw: unknown, actions: MetadataActions, problems: MetadataProblem[]): void {
+  switch (key) {
+    case 'valohai.tags':
+      actions.tags.push(...stringList(key, raw, problems, tagProblem));
+      return;
+    case 'valohai.alias':
+      if (typeof raw !== 'string' || !NAME.test(raw)) {
+        problems.push({ field: key, message: `valohai.alias must be an alias name (letters, digits, . _ -), got ${show(raw)}` });
+      } else actions.alias = raw;
+      return;
+    case 'valohai.dataset-versions':
+      actions.datasetVersions.push(...versionJoins('dataset', raw, problems));
+      return;
+    case 'valohai.model-versions':
+      actions.modelVersions.push(...versionJoins('model', raw, problems));
+  }
 }
 
 /** Human text for a value, as a frontend card shows it: 2.4 MB, 0.95, true. */

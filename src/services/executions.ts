@@ -12,7 +12,7 @@ import { ensureProject, lockNode } from './projects.js';
 import { addTagsQuery, checkTags } from './tags.js';
 import type { Principal } from '../access/roles.js';
 import { resolveInputRefs, type InputRef } from './refs.js';
-import { parseMetadata } from '../metadata/rules.js';
+import { parseMetadata, SYSTEM_GROUP } from '../metadata/rules.js';
 import { writeEntriesQuery } from '../metadata/store.js';
 import { visible } from '../db/cypher/scope.js';
 
@@ -69,7 +69,7 @@ async function recordSystemMetadata(tx: Tx, executionId: string, fields: Record<
     if (value === null || value === undefined) continue;
     system[key] = key === 'startedAt' || key === 'endedAt' ? { $type: 'DateTime', value } : value;
   }
-  const { values, problems } = parseMetadata({ system });
+  const { values, problems } = parseMetadata({ [SYSTEM_GROUP]: system }, { system: true });
   if (problems.length) throw new Error(`system metadata rejected: ${JSON.stringify(problems)}`);
   if (values.length) await tx.run(writeEntriesQuery([{ target: executionId, values, execution: null, source: 'SYSTEM' }], principal.name, { nodes: false }));
 }

@@ -3,7 +3,7 @@ import { groupBy } from '../domain/group.js';
 import { badInput } from '../domain/errors.js';
 import { checkBatch } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
-import { parseManifest, type IngestProblem, type MetadataPiece } from '../ingest/parse.js';
+import { MANIFEST_NAME, parseManifest, type IngestProblem, type MetadataPiece } from '../ingest/parse.js';
 import { parseMetadata } from '../metadata/rules.js';
 import { checkOutputs, requireExecution, writeOutputs, type OutputInput, type OutputRow } from './executions.js';
 import { applyMetadata, type MetadataItem } from './metadata.js';
@@ -29,8 +29,14 @@ export interface IngestChange {
   path: string;
   action: 'CREATE' | 'UNCHANGED' | 'UPDATE_METADATA';
   datum: Entity | null;
-  /** Metadata keys written (or that would be). */
+  /** Metadata names (`group.key`) written (or that would be). */
   keys: string[];
+  /** Tags the reserved keys put on the datum (or would). */
+  tags: string[];
+  /** The alias the datum's metadata moves to it, if any. */
+  alias: string | null;
+  /** Model and dataset version URIs the datum joins. */
+  versions: string[];
 }
 
 export interface IngestReport {
@@ -41,6 +47,15 @@ export interface IngestReport {
   valuesWritten: number;
   changes: IngestChange[];
   problems: IngestProblem[];
+  /** What was written but deserves a look: a value given twice for one file (the later one is current, the earlier kept as history). */
+  warnings: IngestProblem[];
+}
+
+/** What a file's reserved keys do besides values, shown in the report (and in a dry run). */
+interface FileActions {
+  tags: string[];
+  alias: string | null;
+  versions: string[];
 }
 
 /** The metadata of one file as items for `applyMetadata`, sidecar first, manifest lines after. */
@@ -72,7 +87,8 @@ export class IngestService {
     const manifest = args.manifest ? parseManifest(args.manifest, (p) => paths.has(p)) : { pieces: new Map<string, MetadataPiece[]>(), problems: [] };
     problems.push(...manifest.problems);
 
-    const good: Array<{ file: IngestFile; row: OutputRow; pieces: MetadataPiece[] }> = [];
+    const good: Array<{ file: IngestFile; row: OutputRow; pieces: MetadataPiece[]; actions: FileActions }> = [];
+    const warnings: IngestProblem[] = [];
     args.files.forEach((file, i) => {
       const before = problems.length;
       let row: OutputRow | undefined;
@@ -82,12 +98,23 @@ export class IngestService {
         problems.push({ file: file.path, field: (error as { extensions?: { field?: string } }).extensions?.field, message: (error as Error).message, output: file.path });
       }
       const pieces = piecesOf(file, manifest.pieces.get(file.path) ?? []);
+      const actions: FileActions = { tags: [], alias: null, versions: [] };
+      const setBy = new Map<string, string>();
       for (const piece of pieces) {
-        for (const p of parseMetadata(piece.metadata).problems) {
-          problems.push({ file: piece.source === 'SIDECAR' ? `${file.path}.metadata.json` : 'valohai.metadata.jsonl', line: piece.line, field: p.field || undefined, message: p.message, output: file.path });
+        const where = piece.source === 'SIDECAR' ? `${file.path}.metadata.json` : MANIFEST_NAME;
+        const parsed = parseMetadata(piece.metadata);
+        for (const p of parsed.problems) problems.push({ file: where, line: piece.line, field: p.field || undefined, message: p.message, output: file.path });
+        for (const value of parsed.values) {
+          const here = piece.line ? `${where}:${piece.line}` : where;
+          const earlier = setBy.get(value.name);
+          if (earlier) warnings.push({ file: where, line: piece.line, field: value.name, message: `${value.name} of ${file.path} is also set by ${earlier}; this later value is current and the earlier one is kept as history`, output: file.path });
+          setBy.set(value.name, here);
         }
+        actions.tags.push(...parsed.actions.tags);
+        actions.alias = parsed.actions.alias ?? actions.alias;
+        actions.versions.push(...[...parsed.actions.datasetVersions, ...parsed.actions.modelVersions].map((v) => v.uri));
       }
-      if (row && problems.length === before) good.push({ file, row, pieces });
+      if (row && problems.length === before) good.push({ file, row, pieces, actions: { ...actions, tags: [...new Set(actions.tags)], versions: [...new Set(actions.versions)] } });
     });
     // a manifest line with a problem may concern a file that is otherwise fine
     const blocked = new Set(problems.map((p) => p.output));
@@ -109,17 +136,18 @@ export class IngestService {
       const items: MetadataItem[] = [];
       writable.forEach((g, i) => {
         for (const piece of g.pieces) {
-          items.push({ targetId: outputs[i].datum.id, metadata: piece.metadata, executionId: args.executionId, source: piece.source, field: `files.${i}`, skipUnchanged: true });
+          items.push({ targetId: outputs[i].datum.id, targetField: `files.${i}`, metadata: piece.metadata, executionId: args.executionId, source: piece.source, field: `files.${i}`, skipUnchanged: true });
         }
       });
-      const applied = items.length ? await applyMetadata(tx, items, this.principal, ['Datum'], { entries: false }) : [];
-      // a file's sidecar and manifest lines are separate items: their keys join
-      const keys = new Map([...groupBy(applied, (a) => a.target.id)].map(([id, list]) => [id, [...new Set(list.flatMap((a) => a.keys))]]));
+      const applied = items.length ? await applyMetadata(tx, items, this.principal, { labels: ['Datum'], entries: false, repeats: 'history' }) : [];
+      // a file's sidecar and manifest lines are separate items: their names join
+      const names = new Map([...groupBy(applied, (a) => a.target.id)].map(([id, list]) => [id, [...new Set(list.flatMap((a) => a.names))]]));
       const changes: IngestChange[] = writable.map((g, i) => {
         const { datum, created } = outputs[i];
-        const written = keys.get(datum.id) ?? [];
-        return { path: g.file.path, datum, keys: written, action: created ? 'CREATE' : written.length ? 'UPDATE_METADATA' : 'UNCHANGED' };
+        const written = names.get(datum.id) ?? [];
+        return { path: g.file.path, datum, keys: written, ...g.actions, action: created ? 'CREATE' : written.length ? 'UPDATE_METADATA' : 'UNCHANGED' };
       });
+      const written = new Set(writable.map((g) => g.file.path));
       const report: IngestReport = {
         dryRun,
         written: !dryRun && writable.length > 0,
@@ -128,6 +156,7 @@ export class IngestService {
         valuesWritten: changes.reduce((n, c) => n + c.keys.length, 0),
         changes,
         problems,
+        warnings: warnings.filter((w) => written.has(w.output!)),
       };
       // a dry run does the work in a transaction that is then rolled back
       if (dryRun) throw new DryRun(report);

@@ -1,10 +1,10 @@
-import type { Executor, Tx } from '../db/executor.js';
+import type { Executor, Row, Tx } from '../db/executor.js';
 import { groupBy } from '../domain/group.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { checkBatch } from '../domain/validation.js';
 import type { Entity } from '../loaders/index.js';
-import { parseMetadata, type MetadataProblem } from '../metadata/rules.js';
-import { writeEntriesQuery, type MetadataSource } from '../metadata/store.js';
+import { parseMetadata, type MetadataProblem, type MetadataValue } from '../metadata/rules.js';
+import { json, writeEntriesQuery, type EntryRow, type MetadataSource } from '../metadata/store.js';
 import { moveAlias } from './aliases.js';
 import type { Principal } from '../access/roles.js';
 import { tagRowsQuery } from './tags.js';
@@ -16,6 +16,8 @@ const DESCRIBABLE = ['Datum', 'Execution', 'ModelVersion', 'DatasetVersion'];
 
 export interface MetadataItem {
   targetId: string;
+  /** The argument that named the target, for errors about it: `target`, `items.2.datumId`. */
+  targetField: string;
   metadata: unknown;
   /** The execution that logs it (a step logging onto its pipeline run gets step_name:: keys). */
   executionId?: string | null;
@@ -28,8 +30,8 @@ export interface MetadataItem {
 
 export interface Applied {
   target: Entity;
-  /** The keys written (unchanged values are skipped when asked). */
-  keys: string[];
+  /** The names (`group.key`) written (unchanged values are skipped when asked). */
+  names: string[];
   /** The entries written, when asked for. */
   entries: Entity[];
 }
@@ -49,16 +51,39 @@ export class MetadataService {
 
   /** `logMetadata`: any describable node, optionally from a logging execution. */
   log(targetId: string, metadata: unknown, executionId?: string | null): Promise<Applied> {
-    return this.executor.write((tx) => applyMetadata(tx, [{ targetId, metadata, executionId, source: 'API', field: 'metadata' }], this.principal)).then((r) => r[0]);
+    return this.executor.write((tx) => applyMetadata(tx, [{ targetId, targetField: 'target', metadata, executionId, source: 'API', field: 'metadata' }], this.principal)).then((r) => r[0]);
   }
 
-  /** Valohai's applyMetadata / applyMetadataBatch / applyMetadataAll: datums only, one transaction. */
-  applyToDatums(items: Array<{ datumId: string; properties: unknown }>, field: string): Promise<Applied[]> {
+  /**
+   * Valohai's applyMetadata / applyMetadataBatch / applyMetadataAll: datums only, one
+   * transaction. `field` names the list argument and `datumField(i)` the argument that
+   * named item i's datum (`items.2.datumId`, `datumIds.2`).
+   */
+  applyToDatums(items: Array<{ datumId: string; properties: unknown }>, field: string, datumField: (i: number) => string): Promise<Applied[]> {
     checkBatch(field, items);
     return this.executor.write((tx) =>
-      applyMetadata(tx, items.map((item, i) => ({ targetId: item.datumId, metadata: item.properties, source: 'API' as const, field: `${field}.${i}.properties` })), this.principal, ['Datum']),
+      applyMetadata(
+        tx,
+        items.map((item, i) => ({ targetId: item.datumId, targetField: datumField(i), metadata: item.properties, source: 'API' as const, field: `${field}.${i}.properties` })),
+        this.principal,
+        { labels: ['Datum'] },
+      ),
     );
   }
+}
+
+export interface ApplyOptions {
+  /** Labels the targets may have. */
+  labels?: string[];
+  /** Whether the entry nodes are wanted back. */
+  entries?: boolean;
+  /**
+   * A second, different value for one (target, name) in the same call: refused (an API
+   * call, where it is a mistake), or written after the first so that the last is current
+   * and the earlier ones stay in history (ingestion, where a sidecar and manifest lines
+   * may both describe a file; the ingest report lists each such repeat).
+   */
+  repeats?: 'refuse' | 'history';
 }
 
 /**
@@ -66,7 +91,8 @@ export class MetadataService {
  * (nothing is written when anything is wrong), locks the targets in id order, then runs
  * the reserved-key actions and writes the values.
  */
-export async function applyMetadata(tx: Tx, items: MetadataItem[], principal: Principal, labels = DESCRIBABLE, { entries: withEntries = true } = {}): Promise<Applied[]> {
+export async function applyMetadata(tx: Tx, items: MetadataItem[], principal: Principal, options: ApplyOptions = {}): Promise<Applied[]> {
+  const { labels = DESCRIBABLE, entries: withEntries = true, repeats = 'refuse' } = options;
   const ids = [...new Set(items.map((i) => i.targetId))];
   const locked = await tx.run({
     cypher: `MATCH (n:Entity) WHERE n.id IN $ids AND ${visible('n')}
@@ -80,12 +106,12 @@ RETURN n`,
   const problems: MetadataProblem[] = [];
   const parsed = items.map((item) => {
     const target = targets.get(item.targetId);
-    if (!target) throw notFound('Metadata target', item.targetId, { field: item.field });
+    if (!target) throw notFound('Metadata target', item.targetId, { field: item.targetField });
     const label = target.labels.find((l: string) => labels.includes(l));
     if (!label) {
-      throw badInput(`Metadata goes on ${labels.join(', ')}; '${item.targetId}' is a ${target.labels.filter((l: string) => l !== 'Entity')[0]}`, { field: item.field });
+      throw badInput(`Metadata goes on ${labels.join(', ')}; '${item.targetId}' is a ${target.labels.filter((l: string) => l !== 'Entity')[0]}`, { field: item.targetField });
     }
-    const result = parseMetadata(item.metadata, prefixes.get(item) ?? null);
+    const result = parseMetadata(item.metadata, { stepPrefix: prefixes.get(item) ?? null });
     const { actions } = result;
     if (label !== 'Datum') {
       for (const [key, used] of [['valohai.alias', actions.alias], ['valohai.dataset-versions', actions.datasetVersions.length], ['valohai.model-versions', actions.modelVersions.length]] as const) {
@@ -95,6 +121,7 @@ RETURN n`,
     problems.push(...result.problems.map((p) => ({ field: p.field ? `${item.field}.${p.field}` : item.field, message: p.message })));
     return { item, target, ...result };
   });
+  const chains = chainsOf(parsed, repeats, problems);
   if (problems.length) throw problemsError(problems);
 
   // Reserved keys: one statement each for all targets' tags and versions; alias moves one
@@ -105,22 +132,86 @@ RETURN n`,
     if (actions.alias) await moveAlias(tx, { project: target.project, name: actions.alias, datumId: target.id, reason: 'valohai.alias metadata' }, principal);
   }
   const joins = parsed
-    .map((p) => ({ project: p.target.project, datumId: p.target.id, uris: [...p.actions.datasetVersions, ...p.actions.modelVersions] }))
-    .filter((j) => j.uris.length);
+    .map((p) => ({ project: p.target.project, datumId: p.target.id, versions: [...p.actions.datasetVersions, ...p.actions.modelVersions] }))
+    .filter((j) => j.versions.length);
   if (joins.length) await joinVersions(tx, joins, principal);
-  const written = await tx.run(
-    writeEntriesQuery(
-      parsed.map((p) => ({ target: p.target.id, values: p.values, execution: p.item.executionId ?? null, source: p.item.source, skipUnchanged: p.item.skipUnchanged })),
-      principal.name,
-      { nodes: withEntries },
-    ),
-  );
+  const written: Row[] = [];
+  for (const [round, rows] of roundsOf(await changedChains(tx, chains)).entries()) written.push(...(await tx.run(writeEntriesQuery(rows, principal.name, { nodes: withEntries, round }))));
   const byTarget = groupBy(written, (r) => r.target as string);
   return parsed.map((p) => {
     const rows = byTarget.get(p.target.id) ?? [];
-    return { target: p.target, keys: rows.map((r) => r.key as string), entries: withEntries ? rows.map((r) => r.m as Entity) : [] };
+    return { target: p.target, names: rows.map((r) => r.name as string), entries: withEntries ? rows.map((r) => r.m as Entity) : [] };
   });
 }
+
+type ParsedItem = { item: MetadataItem; target: Entity; values: MetadataValue[] };
+
+/** The values one call gives one (target, name), in the order given. */
+interface Chain {
+  target: string;
+  name: string;
+  links: Array<{ value: MetadataValue; item: MetadataItem }>;
+}
+
+/**
+ * The values of a call per (target, name). Repeats of an equal value count once; with
+ * `refuse`, a different value for the same identity is a problem.
+ */
+function chainsOf(parsed: ParsedItem[], repeats: 'refuse' | 'history', problems: MetadataProblem[]): Chain[] {
+  const chains = new Map<string, Chain>();
+  for (const { item, target, values } of parsed) {
+    for (const value of values) {
+      const identity = `${target.id}\0${value.name}`;
+      const chain = chains.get(identity) ?? { target: target.id, name: value.name, links: [] };
+      chains.set(identity, chain);
+      const before = chain.links.at(-1);
+      if (before && sameValue(before.value, value)) continue;
+      if (before && repeats === 'refuse') {
+        problems.push({ field: `${item.field}.${value.name}`, message: `${value.name} of '${target.id}' already gets another value in this call; send one value per name` });
+        continue;
+      }
+      chain.links.push({ value, item });
+    }
+  }
+  return [...chains.values()];
+}
+
+/**
+ * Re-ingesting a folder changes nothing, also where a file's value is given more than once:
+ * a chain whose last value is already current is left out whole. (A single value is
+ * compared with the current one by the write itself.)
+ */
+async function changedChains(tx: Tx, chains: Chain[]): Promise<Chain[]> {
+  const repeated = chains.filter((c) => c.links.length > 1 && c.links.at(-1)!.item.skipUnchanged);
+  if (!repeated.length) return chains;
+  const rows = await tx.run({
+    cypher: `UNWIND $pairs AS pair
+MATCH (n:Entity {id: pair.target})<-[:DESCRIBES]-(c:Current {name: pair.name}) WHERE ${visible('n')}
+RETURN pair.target AS target, pair.name AS name, c.type AS type, c.value AS value`,
+    params: { pairs: repeated.map((c) => ({ target: c.target, name: c.name })) },
+  });
+  const current = new Map(rows.map((r) => [`${r.target}\0${r.name}`, `${r.type}:${r.value}`]));
+  return chains.filter((c) => {
+    const last = c.links.at(-1)!;
+    return !(last.item.skipUnchanged && current.get(`${c.target}\0${c.name}`) === `${last.value.type}:${json(last.value.value)}`);
+  });
+}
+
+/**
+ * Rows to write, as rounds in which each (target, name) appears at most once: the n-th
+ * value of a chain goes in round n, so it supersedes the one before it.
+ */
+function roundsOf(chains: Chain[]): EntryRow[][] {
+  const rounds: EntryRow[][] = [];
+  for (const chain of chains) {
+    chain.links.forEach(({ value, item }, round) => {
+      (rounds[round] ??= []).push({ target: chain.target, values: [value], execution: item.executionId ?? null, source: item.source, skipUnchanged: item.skipUnchanged });
+    });
+  }
+  return rounds;
+}
+
+const sameValue = (a: MetadataValue, b: MetadataValue) => a.type === b.type && json(a.value) === json(b.value);
 
 /** ZenML's rule: a step logging onto its own pipeline run writes `step_name::key`. */
 async function stepPrefixes(tx: Tx, items: MetadataItem[], targets: Map<string, Entity>): Promise<Map<MetadataItem, string>> {

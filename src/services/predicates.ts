@@ -2,7 +2,7 @@ import { badInput, limitExceeded } from '../domain/errors.js';
 import { show } from '../scalars/validators.js';
 import type { Where } from './lists.js';
 
-/** A predicate on the current value of a metadata key (`DatumFilter.metadata`). */
+/** A predicate on the current value of a metadata name, `group.key` or `key` (`DatumFilter.metadata`). */
 export interface MetadataPredicate {
   key: string;
   eq?: unknown;
@@ -27,8 +27,8 @@ function column(field: string, value: unknown): 'num' | 'str' | 'bool' {
 }
 
 /**
- * Adds metadata predicates to a list query. The first predicate that needs the key to
- * exist starts the query from the (:Current {key, num|str|bool}) index, so the list is
+ * Adds metadata predicates to a list query. The first predicate that needs the value to
+ * exist starts the query from the (:Current {name, num|str|bool}) index, so the list is
  * driven by the matching entries rather than by a scan of every datum; the others are
  * existence subqueries on the rows that remain.
  */
@@ -62,7 +62,7 @@ export function addMetadataPredicates(where: Where, predicates: MetadataPredicat
     if (!conditions.length && p.exists === undefined) {
       throw badInput(`${field} needs a comparison (eq, ne, gt, gte, lt, lte, in) or exists`, { field });
     }
-    const entry = `(${m}:Current {key: ${param('key', p.key)}})`;
+    const entry = `(${m}:Current {name: ${param('name', p.key)}})`;
     const test = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
     if (p.exists === false) {
       if (conditions.length) throw badInput(`${field}: exists: false cannot be combined with a comparison`, { field });

@@ -55,19 +55,32 @@ export async function resolveInputRefs(tx: Tx, project: string, refs: InputRef[]
     for (const r of rows) byAlias.set(r.name, r.d);
   }
   const byUri = new Map<string, Entity>();
+  /** Version URIs that named a version alias (`dataset://name/latest`) rather than a version. */
+  const throughAlias = new Set<string>();
   const versionUris = parsed.map((p) => versionUri(p.target)).filter((u): u is string => u !== null);
   if (versionUris.length) {
-    const rows = await tx.run({
-      cypher: `UNWIND $uris AS uri
-CALL {
-  WITH uri MATCH (v:ModelVersion {project: $project, uri: uri}) RETURN v
-  UNION
-  WITH uri MATCH (v:DatasetVersion {project: $project, uri: uri}) RETURN v
-}
-RETURN uri, v`,
-      params: { project, uris: versionUris },
+    const lookups = [...new Set(versionUris)].map((uri) => {
+      const ref = parseRef(uri, field);
+      return { uri, owner: ref.kind === 'datasetVersion' ? ref.dataset : null, name: ref.kind === 'datasetVersion' ? ref.version : null };
     });
-    for (const r of rows) byUri.set(r.uri, r.v);
+    // a version of that name wins over a version alias of the same name
+    const rows = await tx.run({
+      cypher: `UNWIND $lookups AS l
+CALL {
+  WITH l MATCH (v:ModelVersion {project: $project, uri: l.uri}) RETURN v, 0 AS viaAlias
+  UNION
+  WITH l MATCH (v:DatasetVersion {project: $project, uri: l.uri}) RETURN v, 0 AS viaAlias
+  UNION
+  WITH l MATCH (:VersionAlias {project: $project, owner: l.owner, name: l.name})-[:POINTS_TO]->(v:DatasetVersion) RETURN v, 1 AS viaAlias
+}
+WITH l, v, viaAlias ORDER BY viaAlias
+RETURN l.uri AS uri, head(collect(v)) AS v, min(viaAlias) = 1 AS viaAlias`,
+      params: { project, lookups },
+    });
+    for (const r of rows) {
+      byUri.set(r.uri, r.v);
+      if (r.viaAlias) throughAlias.add(r.uri);
+    }
   }
   const external = [...new Set(pick('external').map((t) => t.uri))];
   if (external.length) {
@@ -88,7 +101,8 @@ RETURN row.uri AS uri, d`,
       : target.kind === 'external' ? byUri.get(target.uri)
       : byUri.get(versionUri(target)!);
     if (!found) throw notFound(describe(target, project), describeKey(target), { field: at });
-    return { node: found, inputName, alias: target.kind === 'alias' ? target.name : null };
+    const uri = versionUri(target);
+    return { node: found, inputName, alias: target.kind === 'alias' ? target.name : uri && throughAlias.has(uri) ? uri : null };
   });
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor, Tx } from '../db/executor.js';
+import type { Executor, Query, Tx } from '../db/executor.js';
 import { NOW } from '../db/cypher/time.js';
 import { badInput, conflict, notFound } from '../domain/errors.js';
 import { checkName, datasetVersionUri, modelVersionUri, parseRef } from '../domain/uris.js';
@@ -9,6 +9,8 @@ import { findInProject } from './datums.js';
 import type { Principal } from '../access/roles.js';
 import { ensureProject } from './projects.js';
 import { visible } from '../db/cypher/scope.js';
+import type { VersionJoin } from '../metadata/rules.js';
+import { tagRowsQuery } from './tags.js';
 
 /**
  * Models and datasets are the same shape: a named container with versions that contain
@@ -44,11 +46,20 @@ export class VersionService {
       throw badInput(`uri must look like ${this.kind.scheme}://<name>/<version>, got '${uri}'`, { field: 'uri' });
     }
     if ((ref.kind === 'modelVersion') !== (this.kind.scheme === 'model')) return null;
-    return findInProject(
+    const version = await findInProject(
       this.executor,
       `MATCH (n:${this.kind.version} {uri: $uri}) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
       { uri },
       `${this.kind.version} '${uri}'`,
+      project,
+    );
+    if (version || ref.kind !== 'datasetVersion') return version;
+    // no version of that name: `dataset://name/latest` may be a version alias
+    return findInProject(
+      this.executor,
+      `MATCH (:VersionAlias {owner: $owner, name: $name})-[:POINTS_TO]->(n:DatasetVersion) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
+      { owner: ref.dataset, name: ref.version },
+      `Version alias '${uri}'`,
       project,
     );
   }
@@ -128,11 +139,12 @@ MERGE (v)-[:CONTAINS]->(d)`,
  * `valohai.dataset-versions` / `valohai.model-versions`: each datum joins the versions its
  * row names, created (with their model or dataset) when new; one statement per kind for
  * all rows. A model version named by number moves the model's counter past it, so the
- * next createModelVersion does not reuse the number.
+ * next createModelVersion does not reuse the number. Valohai's object form also tags the
+ * version and points version aliases (`dataset://name/latest`) at it.
  */
-export async function joinVersions(tx: Tx, joins: Array<{ project: string; datumId: string; uris: string[] }>, principal: Principal): Promise<void> {
-  const rows = joins.flatMap(({ project, datumId, uris }) =>
-    uris.map((uri) => {
+export async function joinVersions(tx: Tx, joins: Array<{ project: string; datumId: string; versions: VersionJoin[] }>, principal: Principal): Promise<void> {
+  const rows = joins.flatMap(({ project, datumId, versions }) =>
+    versions.map(({ uri }) => {
       const ref = parseRef(uri, 'uri');
       const base = { project, datumId, ownerId: randomUUID(), versionId: randomUUID() };
       if (ref.kind === 'modelVersion') return { ...base, kind: MODEL, name: ref.model, version: ref.version as number | string, uri: modelVersionUri(ref.model, ref.version) };
@@ -140,10 +152,11 @@ export async function joinVersions(tx: Tx, joins: Array<{ project: string; datum
       throw badInput(`'${uri}' is not a model:// or dataset:// version URI`, { field: 'uri' });
     }),
   );
+  const idOf = new Map<string, string>();
   for (const kind of [MODEL, DATASET]) {
     const batch = rows.filter((r) => r.kind === kind).map(({ kind: _, ...row }) => row);
     if (!batch.length) continue;
-    await tx.run({
+    const merged = await tx.run({
       cypher: `UNWIND $rows AS row
 MERGE (o:Entity:${kind.owner} {project: row.project, name: row.name})
 ON CREATE SET o.id = row.ownerId, o.createdAt = ${NOW}, o.versionCount = 0
@@ -154,8 +167,52 @@ ON CREATE SET v.id = row.versionId, v.name = row.name, v.version = row.version, 
 MERGE (o)-[:HAS_VERSION]->(v)
 WITH v, row
 MATCH (d:Datum {id: row.datumId}) WHERE ${visible('d')}
-MERGE (v)-[:CONTAINS]->(d)`,
+MERGE (v)-[:CONTAINS]->(d)
+RETURN row.project AS project, row.uri AS uri, v.id AS id`,
       params: { rows: batch, isModel: kind === MODEL, by: principal.name },
     });
+    for (const r of merged) idOf.set(`${r.project}\0${r.uri}`, r.id);
   }
+  const extras = joins.flatMap(({ project, versions }) =>
+    versions.map((v) => ({ ...v, project, id: idOf.get(`${project}\0${canonicalVersionUri(v.uri)}`)! })),
+  );
+  const tagged = extras.filter((x) => x.tags.length).map((x) => ({ target: x.id, tags: [...new Set(x.tags.map((t) => t.trim()))] }));
+  if (tagged.length) await tx.run(tagRowsQuery(tagged));
+  // one alias named twice in a call points where it was named last
+  const pointed = new Map(
+    extras.flatMap((x) => {
+      const ref = parseRef(x.uri, 'uri');
+      const owner = ref.kind === 'datasetVersion' ? ref.dataset : '';
+      return x.aliases.map((name) => [`${x.project}\0${owner}\0${name}`, { versionId: x.id, name, id: randomUUID() }] as const);
+    }),
+  );
+  if (pointed.size) await tx.run(pointVersionAliasesQuery([...pointed.values()], principal.name));
+}
+
+/** A version URI as stored (`model://fraud/03` is `model://fraud/3`). */
+function canonicalVersionUri(uri: string): string {
+  const ref = parseRef(uri, 'uri');
+  if (ref.kind === 'modelVersion') return modelVersionUri(ref.model, ref.version);
+  if (ref.kind === 'datasetVersion') return datasetVersionUri(ref.dataset, ref.version);
+  return uri;
+}
+
+/**
+ * Version aliases: `dataset://name/latest` names whichever version the alias `latest` of
+ * the dataset points at. Each row points (creating or moving) one alias of its version's
+ * dataset at that version; the alias keeps who moved it last and when.
+ */
+function pointVersionAliasesQuery(rows: Array<{ versionId: string; name: string; id: string }>, by: string): Query {
+  return {
+    cypher: `UNWIND $rows AS row
+MATCH (o)-[:HAS_VERSION]->(v:DatasetVersion {id: row.versionId}) WHERE ${visible('v')}
+MERGE (a:VersionAlias {project: v.project, owner: o.name, name: row.name})
+ON CREATE SET a.id = row.id
+SET a.updatedAt = ${NOW}, a.updatedBy = $by
+WITH a, v
+OPTIONAL MATCH (a)-[old:POINTS_TO]->(other) WHERE other <> v
+DELETE old
+MERGE (a)-[:POINTS_TO]->(v)`,
+    params: { rows, by },
+  };
 }

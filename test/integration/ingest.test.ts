@@ -74,7 +74,7 @@ describe('pedigree ingest', () => {
     const id = await newExecution('dry');
     const run = await pedigree(['ingest', join(fixtures, 'outputs'), '--execution', id, '--dry-run']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('CREATE          model/model.pkl  [framework, accuracy, size]');
+    expect(run.stdout).toContain('CREATE          model/model.pkl  [framework, model_metrics.accuracy, model_metrics.size]');
     expect(run.stdout).toContain('Dry run, nothing written: would create 5 datum(s)');
     expect(await datumCount('dry')).toBe(0);
   });

@@ -40,7 +40,12 @@ describe('parseMetadata', () => {
     });
     expect(parsed.problems).toEqual([]);
     expect(parsed.values.map((v) => v.key)).toEqual(['n']);
-    expect(parsed.actions).toEqual({ tags: ['gold', 'eu'], alias: 'model-prod', datasetVersions: ['dataset://big-data/processed'], modelVersions: ['model://fraud/3'] });
+    expect(parsed.actions).toEqual({
+      tags: ['gold', 'eu'],
+      alias: 'model-prod',
+      datasetVersions: [{ uri: 'dataset://big-data/processed', aliases: [], tags: [] }],
+      modelVersions: [{ uri: 'model://fraud/3', aliases: [], tags: [] }],
+    });
   });
 
   it('names a reserved key of the wrong type and a bad typed value', () => {
@@ -63,8 +68,58 @@ describe('parseMetadata', () => {
   });
 
   it('keys what a step logs onto its pipeline run as step_name::key', () => {
-    const { values } = parseMetadata({ loss: 0.1, metrics: { auc: 0.8 } }, 'train');
-    expect(values.map((v) => [v.key, v.group])).toEqual([['train::loss', null], ['train::auc', 'metrics']]);
+    const { values } = parseMetadata({ loss: 0.1, metrics: { auc: 0.8 } }, { stepPrefix: 'train' });
+    expect(values.map((v) => [v.key, v.group, v.name])).toEqual([['train::loss', null, 'train::loss'], ['train::auc', 'metrics', 'metrics.train::auc']]);
+  });
+
+  it('gives every (group, key) its own name, so none of them collide', () => {
+    const { values, problems } = parseMetadata({
+      train: { loss: 0.2, accuracy: 0.97 },
+      val: { loss: 0.3, accuracy: 0.91 },
+      accuracy: 0.5,
+      model_metrics: { accuracy: 0.9 },
+      'lr.decay': 0.1,
+      lr: { decay: 0.2 },
+      'a\\b': 1,
+    });
+    expect(problems).toEqual([]);
+    expect(values.map((v) => v.name)).toEqual(['train.loss', 'train.accuracy', 'val.loss', 'val.accuracy', 'accuracy', 'model_metrics.accuracy', 'lr\\.decay', 'lr.decay', 'a\\\\b']);
+    expect(new Set(values.map((v) => v.name)).size).toBe(values.length);
+  });
+
+  it("keeps every field of Metaflow's {field: {value, type}} shape, each as a group", () => {
+    const { values } = parseMetadata({ accuracy: { value: 0.9, type: 'float' }, epochs: { value: 20, type: 'int' } });
+    expect(values.map((v) => [v.name, v.value])).toEqual([['accuracy.value', 0.9], ['accuracy.type', 'float'], ['epochs.value', 20], ['epochs.type', 'int']]);
+  });
+
+  it('keeps an empty object as a JSON value rather than dropping it', () => {
+    expect(parseMetadata({ hyper: {} }).values.map((v) => [v.name, v.type, v.value])).toEqual([['hyper', 'JSON', {}]]);
+  });
+
+  it('leaves the system group to Pedigree, but a plain key named like a system value is the user’s own', () => {
+    expect(parseMetadata({ system: { host: 'mine' } }).problems).toEqual([
+      { field: 'system', message: 'the system group is written by Pedigree alone (host, image, start, end, duration, …); put these values in a group of your own' },
+    ]);
+    expect(parseMetadata({ host: 'mine', duration: 3 }).values.map((v) => v.name)).toEqual(['host', 'duration']);
+    expect(parseMetadata({ system: { host: 'h1' } }, { system: true }).values.map((v) => v.name)).toEqual(['system.host']);
+  });
+
+  it('refuses a valohai.* key that is not reserved, naming the nearest reserved one', () => {
+    expect(parseMetadata({ 'valohai.tag': ['x'], 'valohai.aliases': 'y' }).problems).toEqual([
+      { field: 'valohai.tag', message: 'valohai.tag is not a reserved key (valohai.tags, valohai.alias, valohai.dataset-versions, valohai.model-versions); did you mean valohai.tags?' },
+      { field: 'valohai.aliases', message: 'valohai.aliases is not a reserved key (valohai.tags, valohai.alias, valohai.dataset-versions, valohai.model-versions); did you mean valohai.alias?' },
+    ]);
+  });
+
+  it("takes Valohai's object form of dataset versions: aliases and tags of the version", () => {
+    const parsed = parseMetadata({ 'valohai.dataset-versions': [{ uri: 'dataset://mydata/v3', targeting_aliases: ['latest'], 'valohai.tags': ['dev'] }, 'dataset://other/v1'] });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.actions.datasetVersions).toEqual([
+      { uri: 'dataset://mydata/v3', aliases: ['latest'], tags: ['dev'] },
+      { uri: 'dataset://other/v1', aliases: [], tags: [] },
+    ]);
+    const bad = parseMetadata({ 'valohai.dataset-versions': [{ uri: 'model://x/1', targeting_aliases: 'latest', colour: 1 }], 'valohai.model-versions': [{ uri: 'model://x/1' }] });
+    expect(bad.problems.map((p) => p.field)).toEqual(['valohai.dataset-versions.0', 'valohai.dataset-versions.0.uri', 'valohai.dataset-versions.0.targeting_aliases', 'valohai.model-versions.0']);
   });
 
   it('refuses what is not an object', () => {
