@@ -18,8 +18,7 @@ export interface Config {
   bodyLimit: number;
   /** Neo4j transaction timeout the API asks for on every transaction, in ms. */
   txTimeoutMs: number;
-  production: boolean;
-  /** Schema introspection; off by default in production. */
+  /** Schema introspection for requests with a token (every request needs one). */
   introspection: boolean;
   /** The least severe log lines written: `info` includes one line per request. */
   logLevel: LogLevel;
@@ -38,14 +37,13 @@ const VARIABLES = {
   NEO4J_USER: { default: 'neo4j', note: '' },
   NEO4J_PASSWORD: { default: '', note: '' },
   NEO4J_DATABASE: { default: 'neo4j', note: '' },
-  PEDIGREE_ADMIN_TOKEN: { default: undefined, note: 'registered as an admin token at start; unset on an empty database: one is made and printed once' },
+  PEDIGREE_ADMIN_TOKEN: { default: undefined, note: 'registered as an admin token at start (how to get one when the printed one is lost); unset on an empty database: one is made and printed once' },
   PEDIGREE_DATA_DIR: { default: '.pedigree', note: "the local Neo4j's store" },
   PEDIGREE_LOCAL_NEO4J_PORT: { default: 7687, note: "the local Neo4j's Bolt port" },
   PEDIGREE_BODY_LIMIT: { default: 10 * 1024 * 1024, note: 'largest request body, bytes' },
   PEDIGREE_TX_TIMEOUT_MS: { default: 30_000, note: 'Neo4j transaction timeout per request' },
-  PEDIGREE_INTROSPECTION: { default: undefined, note: 'GraphQL introspection: true, or false when NODE_ENV=production' },
+  PEDIGREE_INTROSPECTION: { default: 'true', note: 'GraphQL schema introspection for requests with a token (every request needs one); false refuses it' },
   PEDIGREE_LOG_LEVEL: { default: 'info', note: `JSON log lines on stdout from this level up: ${LOG_LEVELS.join(', ')}; info logs every request` },
-  NODE_ENV: { default: undefined, note: 'production: introspection and the GraphQL landing page off' },
 } as const satisfies Record<string, { default: string | number | undefined; note: string }>;
 
 type Variable = keyof typeof VARIABLES;
@@ -76,8 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const dataDir = read('PEDIGREE_DATA_DIR') ?? VARIABLES.PEDIGREE_DATA_DIR.default;
-  const production = read('NODE_ENV') === 'production';
-  const introspection = read('PEDIGREE_INTROSPECTION');
+  const introspection = read('PEDIGREE_INTROSPECTION') ?? VARIABLES.PEDIGREE_INTROSPECTION.default;
+  if (introspection !== 'true' && introspection !== 'false') throw new ConfigError(`PEDIGREE_INTROSPECTION must be true or false, got '${introspection}'`);
   const logLevel = read('PEDIGREE_LOG_LEVEL') ?? VARIABLES.PEDIGREE_LOG_LEVEL.default;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`PEDIGREE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   return {
@@ -93,8 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     localNeo4jPort: intVar(env, 'PEDIGREE_LOCAL_NEO4J_PORT', 1, 65535),
     bodyLimit: intVar(env, 'PEDIGREE_BODY_LIMIT', 1024, 1024 * 1024 * 1024),
     txTimeoutMs: intVar(env, 'PEDIGREE_TX_TIMEOUT_MS', 100, 3_600_000),
-    production,
-    introspection: introspection ? introspection === 'true' : !production,
+    introspection: introspection === 'true',
     logLevel: logLevel as LogLevel,
   };
 }

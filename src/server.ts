@@ -5,7 +5,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type ValidationRule } from 'graphql';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { explorerDir, schemaDir } from './paths.js';
 import { tokenFromHeader, type TokenStore } from './access/tokens.js';
 import { databaseUnreachable } from './domain/errors.js';
 import { complexityPlugin, depthRule, fragmentLimitError } from './access/limits.js';
+import { favicon, graphqlLandingPage } from './landing.js';
 import { log, requestLogging } from './logging.js';
 import type { Metrics } from './metrics.js';
 
@@ -68,7 +69,7 @@ export interface AppDeps extends ContextDeps {
   tokens: TokenStore;
   driver: Driver;
   bodyLimit: number;
-  production: boolean;
+  /** Whether `__schema` and `__type` are answered (PEDIGREE_INTROSPECTION). */
   introspection: boolean;
   /** Whether the schema the queries rely on is in place (for /readyz). */
   isMigrated: () => Promise<boolean>;
@@ -136,6 +137,23 @@ async function readiness(deps: AppDeps): Promise<{ neo4j: ProbeResult; migrated:
   return { neo4j, migrated: await within(deps.isMigrated(), left, 'Neo4j').catch(() => false) };
 }
 
+/**
+ * Refuses introspection when PEDIGREE_INTROSPECTION=false. Apollo's own switch would answer
+ * "pass introspection: true to ApolloServer", which nobody running the server can act on;
+ * this names the setting. `__typename` stays allowed, as in Apollo's rule.
+ */
+const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value !== '__schema' && node.name.value !== '__type') return;
+    context.reportError(
+      new GraphQLError('Introspection is turned off on this server (PEDIGREE_INTROSPECTION=false); whoever runs it can allow it with PEDIGREE_INTROSPECTION=true', {
+        nodes: node,
+        extensions: { code: 'FORBIDDEN' },
+      }),
+    );
+  },
+});
+
 /** A GraphQL error body for failures before GraphQL runs (body too large, invalid JSON). */
 const httpError = (status: number, code: string, message: string) => ({ status, body: { errors: [{ message, extensions: { code } }] } });
 
@@ -143,7 +161,8 @@ const httpError = (status: number, code: string, message: string) => ({ status, 
 export async function createApp(deps: AppDeps) {
   const plugins: ApolloServerPlugin<RequestContext>[] = [];
   if (deps.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: deps.httpServer }));
-  if (deps.production) plugins.push(ApolloServerPluginLandingPageDisabled());
+  // GET /graphql from a browser gets graphqlLandingPage instead of Apollo's, which loads from a CDN.
+  plugins.push(ApolloServerPluginLandingPageDisabled());
   plugins.push(complexityPlugin as ApolloServerPlugin<RequestContext>);
   plugins.push(unavailableStatusPlugin);
   plugins.push(deps.metrics.plugin as ApolloServerPlugin<RequestContext>);
@@ -151,8 +170,8 @@ export async function createApp(deps: AppDeps) {
     schema: buildSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: deps.introspection,
-    validationRules: [depthRule],
+    introspection: true,
+    validationRules: deps.introspection ? [depthRule] : [depthRule, noIntrospection],
     plugins,
   });
   await apollo.start();
@@ -170,6 +189,9 @@ export async function createApp(deps: AppDeps) {
   // Open like /healthz: scrapers seldom carry tokens, and it holds counts and latencies
   // labelled by schema names and error codes only, no ids, projects or arguments.
   app.get('/metrics', deps.metrics.handler);
+  app.get('/favicon.ico', favicon);
+  // A browser pointed at the server or at /graphql learns how to call it; clients go on.
+  app.get(['/', '/graphql'], graphqlLandingPage);
   // While Neo4j is known to be down nothing can be answered, so say so at once rather
   // than letting each request wait out the driver's retries.
   const refuseWhileDown: RequestHandler = (_req, res, next) => {

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startServer } from '../../src/main.js';
 import { packageRoot } from '../../src/paths.js';
 import { runNode } from '../support/cli.js';
-import { ADMIN_TOKEN, cliEnv, resetDatabase, startApi, type TestApi } from '../support/api.js';
+import { ADMIN_TOKEN, resetDatabase, startApi, type TestApi } from '../support/api.js';
 
 let api: TestApi;
 
@@ -85,15 +88,96 @@ async function run(args: string[], env: Record<string, string> = {}, expectedCod
   return result.stdout + result.stderr;
 }
 
-describe('the README quickstart', () => {
-  it('runs as written against the API', async () => {
-    const run = await runNode([], cliEnv(api), join(packageRoot, 'examples', 'quickstart.mjs'));
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    const out = run.stdout;
-    expect(out).toContain('Upstream of datum://model-prod:');
-    expect(out).toMatch(/1 {2}EXECUTION train/);
-    expect(out).toMatch(/2 {2}DATUM {5}raw\/events.csv {2}s3:\/\/demo-bucket\/raw\/events.csv/);
-    expect(out).toContain('4 edges');
+/** What a browser sends for a page it navigates to. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+describe('what a browser finds', () => {
+  it.each(['/graphql', '/'])('GET %s is a page of its own that says how to call GraphQL, loading nothing from elsewhere', async (path) => {
+    const response = await fetch(`${api.url}${path}`, { headers: { accept: BROWSER_ACCEPT } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
+    const html = await response.text();
+    expect(html).toContain('<code>POST /graphql</code>');
+    expect(html).toContain('<code>Authorization: Bearer &lt;token&gt;</code>');
+    expect(html).toContain('<a href="/explorer/">lineage explorer</a>');
+    expect(html).toContain(`curl -s ${api.url}/graphql -H 'content-type: application/json' -H "authorization: Bearer $PEDIGREE_TOKEN"`);
+    // Apollo's landing page pulls its sandbox from a CDN; this one has no address outside the server
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toContain('apollographql');
+  });
+
+  it("escapes the Host header it shows in the page's curl example", async () => {
+    const html = await new Promise<string>((resolve, reject) => {
+      const req = request(`${api.url}/graphql`, { headers: { accept: 'text/html', host: 'evil"><script>x</script>' } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d)).on('end', () => resolve(body));
+      });
+      req.once('error', reject).end();
+    });
+    expect(html).toContain('curl -s http://evil&quot;&gt;&lt;script&gt;x&lt;/script&gt;/graphql');
+    expect(html).not.toContain('<script>');
+  });
+
+  it('GET /graphql without HTML in Accept is still a GraphQL request', async () => {
+    const response = await fetch(`${api.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN()}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('serves /favicon.ico: a PNG in an ICO container', async () => {
+    const response = await fetch(`${api.url}/favicon.ico`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/x-icon');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    // ICONDIR (reserved 0, type 1 = icon, 1 image), a 32x32 entry whose data starts at byte 22, and the PNG signature there
+    expect([...bytes.subarray(0, 8)]).toEqual([0, 0, 1, 0, 1, 0, 32, 32]);
+    expect(bytes.readUInt32LE(14)).toBe(bytes.length - 22);
+    expect(bytes.readUInt32LE(18)).toBe(22);
+    expect(bytes.subarray(22, 30).toString('latin1')).toBe('\x89PNG\r\n\x1a\n');
+  });
+});
+
+describe('introspection', () => {
+  const INTROSPECT = '{ __schema { queryType { name } } }';
+  const ask = (url: string, query: string, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN()}` }) =>
+    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+
+  it('is answered to a token in production mode too (NODE_ENV=production, as in the Docker image), and needs the token like any request', async () => {
+    const server = await startServer({ ...loadConfig({ ...process.env, NODE_ENV: 'production' }), port: 0, logLevel: 'warn' });
+    try {
+      expect(await (await ask(server.url, INTROSPECT)).json()).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+      const anonymous = await ask(server.url, INTROSPECT, {});
+      expect(anonymous.status).toBe(401);
+      expect((await anonymous.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('with PEDIGREE_INTROSPECTION=false is refused with a message that names the setting', async () => {
+    const server = await startServer({ ...loadConfig({ ...process.env, PEDIGREE_INTROSPECTION: 'false' }), port: 0, logLevel: 'warn' });
+    try {
+      for (const query of [INTROSPECT, '{ __type(name: "Datum") { name } }']) {
+        const response = await ask(server.url, query);
+        expect(response.status).toBe(400);
+        const { errors } = await response.json();
+        expect(errors).toEqual([
+          expect.objectContaining({
+            message: 'Introspection is turned off on this server (PEDIGREE_INTROSPECTION=false); whoever runs it can allow it with PEDIGREE_INTROSPECTION=true',
+            extensions: { code: 'FORBIDDEN' },
+          }),
+        ]);
+      }
+      expect(await (await ask(server.url, '{ __typename }')).json()).toEqual({ data: { __typename: 'Query' } });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a PEDIGREE_INTROSPECTION that is neither true nor false', async () => {
+    const out = await run(['start'], { PEDIGREE_INTROSPECTION: 'yes' }, 1);
+    expect(out).toContain("pedigree: PEDIGREE_INTROSPECTION must be true or false, got 'yes'");
   });
 });
