@@ -1,21 +1,34 @@
 // Records a two-step pipeline through the GraphQL API and prints the model's lineage.
-// Usage: PEDIGREE_TOKEN=<token> node examples/quickstart.mjs   (API at PEDIGREE_URL, default http://localhost:4000)
-const url = `${process.env.PEDIGREE_URL ?? 'http://localhost:4000'}/graphql`;
+// Usage: PEDIGREE_URL=http://localhost:4000 PEDIGREE_TOKEN=<token> node examples/quickstart.mjs
+// (PEDIGREE_URL defaults to http://localhost:4000)
+const base = (process.env.PEDIGREE_URL || 'http://localhost:4000').replace(/\/+$/, '');
 const token = process.env.PEDIGREE_TOKEN;
-if (!token) {
-  console.error('Set PEDIGREE_TOKEN: the admin token `npm start` printed on its first start, or one from `npx pedigree token create`.');
-  process.exit(2);
+
+/** Stops with one line that says what to fix, as the `pedigree` CLI does. */
+function fail(message) {
+  console.error(`quickstart: ${message}`);
+  process.exit(1);
 }
 
+if (!token) fail('no token: set PEDIGREE_TOKEN to the admin token `npm start` printed on its first start, or to one from `pedigree token create`');
+
 async function gql(query, variables = {}) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const { data, errors } = await response.json();
-  if (errors) throw new Error(errors.map((e) => `${e.extensions?.code}: ${e.message}`).join('\n'));
-  return data;
+  let response;
+  try {
+    response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch (error) {
+    fail(`cannot reach the API at ${base} (${error.cause?.message ?? error.message}); is it running? set PEDIGREE_URL`);
+  }
+  const body = await response.json().catch(() => null);
+  if (!body) fail(`the API at ${base} answered HTTP ${response.status} without a GraphQL body; is PEDIGREE_URL the Pedigree API?`);
+  const [first] = body.errors ?? [];
+  if (first?.extensions?.code === 'UNAUTHENTICATED') fail(`the API at ${base} refused the token (${first.message}); set PEDIGREE_TOKEN`);
+  if (first) fail(body.errors.map((e) => `${e.extensions?.code}: ${e.message}`).join('\n'));
+  return body.data;
 }
 
 const step = async (name, inputs, outputs) => {
@@ -50,5 +63,5 @@ const { lineage } = await gql(
 );
 console.log('Upstream of datum://model-prod:');
 const nearestFirst = [...lineage.nodes].sort((a, b) => a.distance - b.distance || a.kind.localeCompare(b.kind));
-for (const n of nearestFirst) console.log(`  ${n.distance}  ${n.kind.padEnd(9)} ${n.node.name ?? n.node.path}  ${n.node.uri ?? ''}`);
+for (const n of nearestFirst) console.log(`  ${n.distance}  ${n.kind.padEnd(9)} ${n.node.name ?? n.node.path}  ${n.node.uri ?? ''}`.trimEnd());
 console.log(`${lineage.edges.length} edges`);
