@@ -27,8 +27,8 @@ export const Mutation = {
     ctx.services.models.create(a.project, a.model, a.datumIds),
   createDatasetVersion: (_: unknown, a: { project: string; dataset: string; version: string; datumIds: string[] }, ctx: Ctx) =>
     ctx.services.datasets.create(a.project, a.dataset, a.datumIds, a.version),
-  logMetadata: (_: unknown, a: { target: string; metadata: object; execution?: string | null }, ctx: Ctx) =>
-    ctx.services.metadata.log(a.target, a.metadata, a.execution),
+  logMetadata: (_: unknown, a: { target: string; metadata: object; execution?: string | null; project?: string | null }, ctx: Ctx) =>
+    ctx.services.metadata.log(a.target, a.metadata, a.execution, a.project),
   applyMetadata: (_: unknown, a: { datumId: string; properties: object }, ctx: Ctx) =>
     ctx.services.metadata.applyToDatums([a], 'properties', () => 'datumId').then((r) => r[0]),
   applyMetadataBatch: (_: unknown, a: { items: Array<{ datumId: string; properties: object }> }, ctx: Ctx) =>

@@ -1,5 +1,6 @@
 import type { Executor } from '../db/executor.js';
 import type { Loaders } from '../loaders/index.js';
+import { parseRef } from '../domain/uris.js';
 import { AliasService } from './aliases.js';
 import { DatumService } from './datums.js';
 import { ExecutionService } from './executions.js';
@@ -18,15 +19,25 @@ import { DATASET, MODEL, VersionService } from './versions.js';
 /** The services of one request, sharing its executor, loaders and principal. */
 export function createServices(executor: Executor, loaders: Loaders, principal: Principal) {
   const aliases = new AliasService(executor, principal);
+  const datums = new DatumService(executor, loaders, aliases);
+  const models = new VersionService(executor, principal, MODEL);
+  const datasets = new VersionService(executor, principal, DATASET);
+  /** A node named by URI: a datum (by id, alias or external URI), or a model or dataset version. */
+  const findByUri = (uri: string, project?: string | null) => {
+    const kind = parseRef(uri, 'target').kind;
+    if (kind === 'modelVersion') return models.findByUri(uri, project);
+    if (kind === 'datasetVersion') return datasets.findByUri(uri, project);
+    return datums.find({ uri, project });
+  };
   return {
     executions: new ExecutionService(executor, principal),
-    datums: new DatumService(executor, loaders, aliases),
+    datums,
     tags: new TagService(executor),
     aliases,
-    models: new VersionService(executor, principal, MODEL),
-    datasets: new VersionService(executor, principal, DATASET),
+    models,
+    datasets,
     lineage: new LineageService(executor, loaders),
-    metadata: new MetadataService(executor, principal),
+    metadata: new MetadataService(executor, principal, findByUri),
     comparison: new ComparisonService(loaders),
     ingest: new IngestService(executor, principal),
     approvals: new ApprovalService(executor, principal),

@@ -47,10 +47,21 @@ export class MetadataService {
   constructor(
     private readonly executor: Executor,
     private readonly principal: Principal,
+    private readonly findByUri: (uri: string, project?: string | null) => Promise<Entity | null>,
   ) {}
 
-  /** `logMetadata`: any describable node, optionally from a logging execution. */
-  log(targetId: string, metadata: unknown, executionId?: string | null): Promise<Applied> {
+  /**
+   * `logMetadata`: any describable node, by id or by a URI resolved now (datum://<id or
+   * alias>, model://name/3, dataset://name/v2, an external datum's URI; `project` where the
+   * URI exists in several), optionally from a logging execution.
+   */
+  async log(target: string, metadata: unknown, executionId?: string | null, project?: string | null): Promise<Applied> {
+    let targetId = target;
+    if (target.includes('://')) {
+      const found = await this.findByUri(target, project);
+      if (!found) throw notFound('Metadata target', target, { field: 'target' });
+      targetId = found.id;
+    }
     return this.executor.write((tx) => applyMetadata(tx, [{ targetId, targetField: 'target', metadata, executionId, source: 'API', field: 'metadata' }], this.principal)).then((r) => r[0]);
   }
 

@@ -91,6 +91,25 @@ describe('logMetadata', () => {
   });
 });
 
+describe('logMetadata by URI', () => {
+  it('takes datum://<alias>, model://name/n and dataset://name/v as the target, and names the target when none matches', async () => {
+    await api.ok(`mutation($d: ID!) { setAlias(project: "meta", name: "by-uri", datumId: $d) { name } }`, { d: datums[2] });
+    await api.ok(`mutation($d: [ID!]!) { createModelVersion(project: "meta", model: "uri-model", datumIds: $d) { uri } }`, { d: [datums[2]] });
+    await api.ok(`mutation($d: [ID!]!) { createDatasetVersion(project: "meta", dataset: "uri-data", version: "v1", datumIds: $d) { uri } }`, { d: [datums[2]] });
+    const byUri = `mutation($t: ID!) { logMetadata(target: $t, metadata: {via: "uri"}) { target { id } } }`;
+    expect((await api.ok(byUri, { t: 'datum://by-uri' })).logMetadata.target.id).toBe(datums[2]);
+    expect((await api.ok(byUri, { t: `datum://${datums[2]}` })).logMetadata.target.id).toBe(datums[2]);
+    const model = (await api.ok(byUri, { t: 'model://uri-model/1' })).logMetadata.target.id;
+    const dataset = (await api.ok(byUri, { t: 'dataset://uri-data/v1' })).logMetadata.target.id;
+    const { modelVersion, datasetVersion } = await api.ok(`{ modelVersion(uri: "model://uri-model/1") { id metadata { name value } } datasetVersion(uri: "dataset://uri-data/v1") { id metadata { name value } } }`);
+    expect([modelVersion.id, modelVersion.metadata]).toEqual([model, [{ name: 'via', value: 'uri' }]]);
+    expect([datasetVersion.id, datasetVersion.metadata]).toEqual([dataset, [{ name: 'via', value: 'uri' }]]);
+    const missing = await api.gql(byUri, { t: 'model://uri-model/9' });
+    expect(errorCode(missing)).toBe('NOT_FOUND');
+    expect(missing.errors![0].extensions!.field).toBe('target');
+  });
+});
+
 describe("Valohai's three endpoints", () => {
   it('applyMetadata, applyMetadataBatch and applyMetadataAll write in one transaction each', async () => {
     await api.ok(`mutation($d: ID!) { applyMetadata(datumId: $d, properties: {quality: "gold"}) { entries { key } } }`, { d: datums[3] });
