@@ -23,7 +23,8 @@ interface Case {
   body?: string | Blob | ((f: Fixture) => string);
   get?: string;
   method?: string;
-  path?: string;
+  /** Another path than /graphql: a GET, or a POST when the case has a body. */
+  path?: string | ((f: Fixture) => string);
   headers?: Record<string, string>;
   status: number;
   code: string;
@@ -37,6 +38,8 @@ const RECORD_OUTPUTS = 'mutation($e: ID!, $o: [OutputInput!]!) { recordOutputs(e
 const APPLY_BATCH = 'mutation($items: [DatumProperties!]!) { applyMetadataBatch(items: $items) { entries { key } } }';
 const LOG = 'mutation($t: ID!, $m: JSONObject!) { logMetadata(target: $t, metadata: $m) { entries { key } } }';
 const nested = (depth: number) => JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+const VALOHAI_APPLY = '/api/v0/data/metadata/apply/';
+const VALOHAI_APPLY_ALL = '/api/v0/data/metadata/apply-all/';
 
 const CASES: Case[] = [
   // --- the HTTP layer: bodies, methods, content types ---
@@ -300,6 +303,49 @@ const CASES: Case[] = [
     status: 400,
     code: 'BAD_USER_INPUT',
   },
+
+  // --- Valohai's metadata endpoints: the same refusals in their bodies ---
+  { name: 'Valohai apply: truncated JSON body', path: VALOHAI_APPLY, body: '{"datum_metadata": {', status: 400, code: 'BAD_USER_INPUT', message: /not valid JSON/ },
+  { name: 'Valohai apply-all: 11 MB body', path: VALOHAI_APPLY_ALL, body: (f) => JSON.stringify({ datum_ids: [f.datums[0]], metadata: { padding: big(11 * 1024 * 1024) } }), status: 413, code: 'LIMIT_EXCEEDED' },
+  { name: 'Valohai datum metadata: a list for a body', path: (f) => `/api/v0/data/${f.datums[0]}/metadata/`, body: '[{"accuracy": 1}]', status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'Valohai datum metadata: form-encoded body', path: (f) => `/api/v0/data/${f.datums[0]}/metadata/`, body: 'accuracy=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'Valohai datum metadata: PUT', path: (f) => `/api/v0/data/${f.datums[0]}/metadata/`, method: 'PUT', body: '{"accuracy": 1}', status: 405, code: 'BAD_REQUEST' },
+  {
+    name: 'Valohai apply-all: 10,001 datum ids',
+    path: VALOHAI_APPLY_ALL,
+    body: (f) => JSON.stringify({ datum_ids: Array(TEN_THOUSAND_AND_ONE).fill(f.datums[0]), metadata: { n: 1 } }),
+    status: 413,
+    code: 'LIMIT_EXCEEDED',
+  },
+  { name: 'Valohai apply-all: metadata nested 1,000 levels', path: VALOHAI_APPLY_ALL, body: (f) => JSON.stringify({ datum_ids: [f.datums[0]], metadata: nested(1000) }), status: 400, code: 'BAD_USER_INPUT' },
+  {
+    name: 'Valohai apply-all: a JSON body nested 100,000 levels',
+    path: VALOHAI_APPLY_ALL,
+    body: (f) => `{"datum_ids": ["${f.datums[0]}"], "metadata": {"a": ${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'Valohai apply: two good datums and a bad typed value on the third',
+    path: VALOHAI_APPLY,
+    body: (f) =>
+      JSON.stringify({
+        datum_metadata: {
+          [f.datums[0]]: { accuracy: 0.9, 'valohai.tags': ['half'], 'valohai.alias': 'half-alias' },
+          [f.datums[1]]: { loss: 0.1 },
+          [f.datums[2]]: { size: { $type: 'StorageSize', value: 'lots' } },
+        },
+      }),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'Valohai apply-all: a good datum and an unknown one',
+    path: VALOHAI_APPLY_ALL,
+    body: (f) => JSON.stringify({ datum_ids: [f.datums[0], 'nope'], metadata: { accuracy: 1, 'valohai.tags': ['half'] } }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
 ];
 
 let api: TestApi;
@@ -349,11 +395,12 @@ async function snapshot() {
 async function send(c: Case): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN()}`, ...(c.get === undefined ? { 'content-type': 'application/json' } : {}), ...c.headers };
   if (c.get !== undefined) return fetch(`${api.url}/graphql?query=${encodeURIComponent(c.get)}`, { headers });
-  if (c.path) return fetch(`${api.url}${c.path}`, { method: c.method ?? 'GET', headers });
   const body =
     c.body !== undefined ? (typeof c.body === 'function' ? c.body(fixture) : c.body)
+    : c.path !== undefined ? undefined
     : JSON.stringify({ query: typeof c.query === 'function' ? c.query(fixture) : c.query, variables: c.variables?.(fixture) });
-  return fetch(`${api.url}/graphql`, { method: c.method ?? 'POST', headers, body });
+  const path = typeof c.path === 'function' ? c.path(fixture) : c.path ?? '/graphql';
+  return fetch(`${api.url}${path}`, { method: c.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
 }
 
 /** Frames of a stack trace, or where the code lives: neither belongs in an answer. */
