@@ -4,7 +4,7 @@ import { opendir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { IngestFile } from '../services/ingest.js';
-import { isSidecar, MANIFEST_NAME, parseManifestLine, parseSidecar, sidecarTarget, type IngestProblem } from './parse.js';
+import { byFolder, isSidecar, MANIFEST_NAME, namingWarnings, orphanSidecar, parseManifestLine, parseSidecar, sidecarTarget, type IngestProblem } from './parse.js';
 
 /** Every regular file under `dir`, as a relative POSIX path, streamed (no whole listing in memory twice). */
 export async function* walk(dir: string, root = dir): AsyncGenerator<string> {
@@ -27,13 +27,21 @@ export interface FolderProgress {
   stop(): void;
 }
 
+export interface FolderContents {
+  files: IngestFile[];
+  /** What keeps a file (or, with no `output`, the folder) from being ingested as it is. */
+  problems: IngestProblem[];
+  /** Names that look like metadata but are ingested as data files (`metadata.json`, `x.meta.json`). */
+  warnings: IngestProblem[];
+}
+
 /**
  * Reads an outputs folder the way Valohai lays it out: every file is an output except
  * sidecars (`<file>.metadata.json`) and the root manifest (`valohai.metadata.jsonl`).
  * Sizes and sha256 are computed here, sidecars and manifest lines are parsed and matched
  * to their files, and every problem is collected with its file and line.
  */
-export async function readFolder(dir: string, progress?: FolderProgress): Promise<{ files: IngestFile[]; problems: IngestProblem[] }> {
+export async function readFolder(dir: string, progress?: FolderProgress): Promise<FolderContents> {
   const outputs: string[] = [];
   const sidecars: string[] = [];
   let hasManifest = false;
@@ -45,11 +53,13 @@ export async function readFolder(dir: string, progress?: FolderProgress): Promis
   outputs.sort();
   const files = new Map<string, IngestFile>(outputs.map((path) => [path, { path, size: 0, sha256: '' }]));
   const problems: IngestProblem[] = [];
+  const folders = byFolder(outputs);
+  const warnings = namingWarnings(folders);
 
   for (const path of sidecars) {
     const target = files.get(sidecarTarget(path));
     if (!target) {
-      problems.push({ file: path, message: `sidecar for a missing file: no output named ${JSON.stringify(sidecarTarget(path))}` });
+      problems.push(orphanSidecar(path, folders));
       continue;
     }
     const result = parseSidecar(path, await readFile(join(dir, path), 'utf8'));
@@ -84,5 +94,5 @@ export async function readFolder(dir: string, progress?: FolderProgress): Promis
   };
   await Promise.all(Array.from({ length: 4 }, worker));
   progress?.stop();
-  return { files: [...files.values()], problems };
+  return { files: [...files.values()], problems, warnings };
 }
