@@ -4,13 +4,14 @@ import { parseRef } from '../domain/uris.js';
 import type { Entity, Loaders } from '../loaders/index.js';
 import { commonWhere, listPage, type CommonFilter } from './lists.js';
 import type { AliasService } from './aliases.js';
-import { checked } from '../domain/validation.js';
+import { checked, checkSha256 } from '../domain/validation.js';
 import { parseDateTime } from '../scalars/validators.js';
 import { visible } from '../db/cypher/scope.js';
 
 export interface DatumFilter extends CommonFilter {
   producer?: string | null;
   pathPrefix?: string | null;
+  sha256?: string | null;
 }
 
 /** Finds a node by a key that is unique only within a project (aliases, version URIs). */
@@ -75,6 +76,8 @@ export class DatumService {
     const where = commonWhere(filter);
     if (filter?.producer) where.add('EXISTS { (n)-[:PRODUCED_BY]->(:Execution {id: $producer}) }', { producer: filter.producer });
     if (filter?.pathPrefix) where.add('n.path STARTS WITH $pathPrefix', { pathPrefix: filter.pathPrefix });
+    // an empty string is a bad hash, not an absent filter: it must not list every datum
+    if (filter?.sha256 != null) where.add('n.sha256 = $sha256', { sha256: checkSha256('filter.sha256', filter.sha256) });
     return listPage(this.executor, 'Datum', where, first, after);
   }
 
