@@ -25,6 +25,12 @@ export interface ApiClient {
 const unreachable = (url: string, error: unknown) =>
   new ApiError(`cannot reach the API at ${url} (${(error as Error).cause ?? (error as Error).message}); is it running? set PEDIGREE_URL`, []);
 
+// every GraphQL request needs a token, so asking the API without one only hides what to do
+const NO_TOKEN = new ApiError(
+  'no token: set PEDIGREE_TOKEN to a token of this API (the first `pedigree start` prints an admin token; an admin makes more with `pedigree token create`)',
+  [{ message: 'no token', extensions: { code: 'UNAUTHENTICATED' } }],
+);
+
 export function createClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
   const url = (env.PEDIGREE_URL || 'http://localhost:4000').replace(/\/+$/, '');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -32,6 +38,7 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
   return {
     url,
     async request(query, variables) {
+      if (!headers.authorization) throw NO_TOKEN;
       let response: Response;
       try {
         response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
@@ -40,7 +47,11 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
       }
       const body = (await response.json().catch(() => null)) as { data?: any; errors?: ApiError['errors'] } | null;
       if (!body) throw new ApiError(`the API at ${url} answered HTTP ${response.status} without a GraphQL body`, []);
-      if (body.errors?.length) throw new ApiError(body.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('\n'), body.errors);
+      if (body.errors?.length) {
+        const message = body.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('\n');
+        const hint = body.errors[0].extensions?.code === 'UNAUTHENTICATED' ? ' (the token in PEDIGREE_TOKEN)' : '';
+        throw new ApiError(message + hint, body.errors);
+      }
       return body.data;
     },
     async get(path) {

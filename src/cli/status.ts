@@ -2,12 +2,22 @@ import { ApiError, type ApiClient } from './client.js';
 
 export interface StatusReport {
   api: { url: string; reachable: boolean; version?: string; error?: string };
-  neo4j: { reachable: boolean; migrated: boolean; server?: string; version?: string; address?: string; error?: string };
+  /** `version` as `5.26.12` whichever way it was learnt; `edition` needs an accepted token. */
+  neo4j: { reachable: boolean; migrated: boolean; version?: string; edition?: string; address?: string; error?: string };
   /** What the token sees; absent when the API refused the token or could not answer. */
   counts?: { projects: number; executions: number; datums: number };
 }
 
 const STATUS = '{ status { version neo4j projects executions datums } }';
+
+/** `Neo4j/5.26.12` (the Bolt agent /readyz reports) -> `5.26.12`. */
+const agentVersion = (agent: unknown) => (typeof agent === 'string' ? agent.replace(/^Neo4j\//, '') : undefined);
+
+/** `Neo4j Kernel 5.26.12 community` (dbms.components) -> version and edition. */
+function components(text: string): { version?: string; edition?: string } {
+  const match = /(\d+\.\d+\S*) (\w+)$/.exec(text);
+  return match ? { version: match[1], edition: match[2] } : {};
+}
 
 /**
  * Reachability comes from /readyz, which needs no token, so a missing or wrong token
@@ -25,11 +35,11 @@ export async function collectStatus(client: ApiClient): Promise<StatusReport> {
   }
   report.api.reachable = true;
   const probe = ready.body?.neo4j ?? {};
-  report.neo4j = { reachable: probe.ok === true, migrated: ready.body?.migrated === true, server: probe.server, address: probe.address, error: probe.error };
+  report.neo4j = { reachable: probe.ok === true, migrated: ready.body?.migrated === true, version: agentVersion(probe.server), address: probe.address, error: probe.error };
   try {
     const { status } = await client.request(STATUS);
     report.api.version = status.version;
-    report.neo4j.version = status.neo4j;
+    Object.assign(report.neo4j, components(status.neo4j));
     report.counts = { projects: status.projects, executions: status.executions, datums: status.datums };
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -45,7 +55,7 @@ export function formatStatus(r: StatusReport): string {
   const lines = [`API     ${mark(r.api.reachable)}  ${r.api.url}${r.api.version ? `  pedigree ${r.api.version}` : ''}`];
   if (r.api.reachable) {
     const neo4j = r.neo4j.reachable
-      ? `${r.neo4j.version ?? r.neo4j.server} at ${r.neo4j.address}, schema ${r.neo4j.migrated ? 'migrated' : 'NOT migrated'}`
+      ? `${['Neo4j', r.neo4j.version, r.neo4j.edition].filter(Boolean).join(' ')} at ${r.neo4j.address}, schema ${r.neo4j.migrated ? 'migrated' : 'NOT migrated'}`
       : `not reachable: ${r.neo4j.error ?? 'no answer'}`;
     lines.push(`Neo4j   ${mark(r.neo4j.reachable && r.neo4j.migrated)}  ${neo4j}`);
   }

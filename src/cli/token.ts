@@ -34,8 +34,10 @@ export function tokenCommand(): Command {
       withClient('token', async (client) => {
         const { tokens } = await client.request(`{ tokens { ${FIELDS} } }`);
         if (o.json) return console.log(JSON.stringify(tokens, null, 2));
+        const row = (id: string, role: string, name: string, projects: string, state: string) => `${id.padEnd(36)}  ${role.padEnd(8)} ${name.padEnd(20)} ${projects.padEnd(20)} ${state}`;
+        console.log(row('ID', 'ROLE', 'NAME', 'PROJECTS', 'STATE'));
         for (const t of tokens) {
-          console.log(`${t.id}  ${t.role.padEnd(8)} ${t.name.padEnd(20)} ${t.projects.join(',').padEnd(20)} ${t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`}`);
+          console.log(row(t.id, t.role, t.name, t.projects.join(','), t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`));
         }
       }),
     );

@@ -27,7 +27,7 @@ describe('pedigree status', () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`API     ok    ${api.url}  pedigree 0.1.0`);
-    expect(lines[1]).toMatch(/^Neo4j {3}ok {4}Neo4j Kernel 5\.26\.\d+ community at [\d.]+:\d+, schema migrated$/);
+    expect(lines[1]).toMatch(/^Neo4j {3}ok {4}Neo4j 5\.26\.\d+ community at [\d.]+:\d+, schema migrated$/);
     expect(lines[2]).toBe("Graph         1 projects, 5 executions, 7 datums (in this token's projects)");
   });
 
@@ -36,7 +36,7 @@ describe('pedigree status', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
       api: { url: api.url, reachable: true, version: '0.1.0' },
-      neo4j: { reachable: true, migrated: true, server: expect.stringMatching(/^Neo4j\/5\.26/), address: expect.any(String), version: expect.stringMatching(/^Neo4j Kernel 5\.26/) },
+      neo4j: { reachable: true, migrated: true, version: expect.stringMatching(/^5\.26\.\d+$/), edition: 'community', address: expect.any(String) },
       counts: { projects: 1, executions: 5, datums: 7 },
     });
   });
@@ -51,9 +51,20 @@ describe('pedigree status', () => {
     const { code, stdout } = await cli(['status'], { PEDIGREE_TOKEN: 'pdg_not_a_token' });
     expect(code).toBe(1);
     expect(stdout).toMatch(/^API {5}ok {4}/);
-    expect(stdout).toMatch(/\nNeo4j {3}ok {4}/);
-    expect(stdout).toContain('Error         UNAUTHENTICATED: The token is unknown or revoked');
+    // the version in the one format, from /readyz; the edition needs an accepted token
+    expect(stdout).toMatch(/\nNeo4j {3}ok {4}Neo4j 5\.26\.\d+ at /);
+    expect(stdout).toContain('Error         UNAUTHENTICATED: The token is unknown or revoked (the token in PEDIGREE_TOKEN)');
     expect(stdout).not.toContain('Graph');
+  });
+
+  it('says to set PEDIGREE_TOKEN when there is none, instead of asking the API without one', async () => {
+    const status = await cli(['status'], { PEDIGREE_TOKEN: '' });
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^API {5}ok {4}/);
+    expect(status.stdout).toContain('Error         no token: set PEDIGREE_TOKEN to a token of this API');
+    const lineage = await cli(['lineage', story.raw], { PEDIGREE_TOKEN: '' });
+    expect(lineage.code).toBe(1);
+    expect(lineage.stderr).toMatch(/^pedigree lineage: no token: set PEDIGREE_TOKEN /);
   });
 
   it('says when the API does not answer', async () => {
@@ -128,15 +139,28 @@ describe('pedigree lineage', () => {
   });
 });
 
+describe('pedigree token list', () => {
+  it('prints a header row above the tokens', async () => {
+    const { code, stdout } = await cli(['token', 'list']);
+    expect(code).toBe(0);
+    const [header, ...rows] = stdout.trimEnd().split('\n');
+    expect(header.split(/\s+/)).toEqual(['ID', 'ROLE', 'NAME', 'PROJECTS', 'STATE']);
+    expect(rows.length).toBeGreaterThan(0);
+    // the columns line up under the header
+    for (const row of rows) expect(row.indexOf(row.split(/\s+/)[1])).toBe(header.indexOf('ROLE'));
+  });
+});
+
 describe('--help', () => {
   it('describes every command and subcommand', async () => {
     const top = await cli(['--help']);
     const commands = [...top.stdout.split('Commands:')[1].matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
-    expect(commands).toEqual(expect.arrayContaining(['start', 'ingest', 'status', 'lineage', 'token']));
-    const token = await cli(['token', '--help']);
-    const sub = [...token.stdout.split('Commands:')[1].matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
-    expect(sub).toEqual(['create', 'list', 'revoke']);
-    for (const args of [...commands.map((c) => [c]), ...sub.map((s) => ['token', s])]) {
+    expect(commands).toEqual(expect.arrayContaining(['start', 'ingest', 'execution', 'trace', 'status', 'lineage', 'token']));
+    const subcommands = async (command: string) =>
+      [...(await cli([command, '--help'])).stdout.split('Commands:')[1].matchAll(/^ {2}([a-z]+)/gm)].map((m) => [command, m[1]]).filter(([, c]) => c !== 'help');
+    const sub = [...(await subcommands('token')), ...(await subcommands('execution'))];
+    expect(sub.map((s) => s.join(' '))).toEqual(['token create', 'token list', 'token revoke', 'execution create', 'execution start', 'execution finish']);
+    for (const args of [...commands.map((c) => [c]), ...sub]) {
       const { code, stdout } = await cli([...args, '--help']);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`^Usage: pedigree ${args.join(' ')}`));
@@ -145,7 +169,7 @@ describe('--help', () => {
   });
 
   it('offers --json on every command that reads', async () => {
-    for (const args of [['status'], ['lineage'], ['ingest'], ['token', 'list'], ['token', 'create']]) {
+    for (const args of [['status'], ['lineage'], ['ingest'], ['trace'], ['token', 'list'], ['token', 'create']]) {
       expect((await cli([...args, '--help'])).stdout).toContain('--json');
     }
   });
