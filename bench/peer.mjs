@@ -117,7 +117,7 @@ export async function comparePeer({ uri, graph, gql, quick, runs, log }) {
       log(`${w.name}: ours p50 ${timed.ours.p50} ms, @neo4j/graphql p50 ${timed.peer.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
     const { peakRssBytes } = await peer.ask('stats');
-    const { version } = JSON.parse(readFileSync(join(benchDir, '..', 'node_modules', '@neo4j', 'graphql', 'package.json'), 'utf8'));
+    const { version } = JSON.parse(readFileSync(join(benchDir, 'node_modules', '@neo4j', 'graphql', 'package.json'), 'utf8'));
     return { version, peakRssMb: Math.round(peakRssBytes / 2 ** 20), workloads: measured };
   } finally {
     await peer.close();
