@@ -19,7 +19,9 @@ export function outputFile(i) {
 
 /** The manifest values of `outputFile(i)` as the metadata store keeps them. */
 function entries({ metadata: m }) {
-  const entry = (key, group, type, value, typed) => ({ id: randomUUID(), key, group, type, value: JSON.stringify(value), num: null, str: null, bool: null, ...typed });
+  const entry = (key, group, type, value, typed) => ({
+    id: randomUUID(), name: group ? `${group}.${key}` : key, key, group, type, value: JSON.stringify(value), num: null, str: null, bool: null, round: neo4j.int(0), ...typed,
+  });
   return [
     entry('rows', null, 'NUMBER', m.rows, { num: m.rows }),
     entry('split', null, 'STRING', m.split, { str: m.split }),

@@ -70,7 +70,7 @@ type Alias @node {
 }
 
 type CurrentMetadata @node(labels: ["Current"]) {
-  key: String!
+  name: String!
   num: Float
 }
 

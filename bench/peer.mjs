@@ -24,11 +24,12 @@ const lineageQuery = (depth) => `query ($id: ID!) {
 }`;
 
 // The metadata predicate is a generated filter too: the current entries are a relationship
-// in the peer's schema, and `some` with two conditions is our `{key: "quality", gt: 0.2}`.
+// in the peer's schema, and `some` with two conditions is our `{key: "quality", gt: 0.2}`
+// (on the value's name, which the Current indexes cover, as ours does).
 const LIST_QUERY = `query ($first: Int!, $tag: String!) {
   datumsConnection(
     first: $first
-    where: {project: {eq: "bench"}, tags: {some: {name: {eq: $tag}}}, metadata: {some: {key: {eq: "quality"}, num: {gt: 0.2}}}}
+    where: {project: {eq: "bench"}, tags: {some: {name: {eq: $tag}}}, metadata: {some: {name: {eq: "quality"}, num: {gt: 0.2}}}}
     sort: [{createdAt: DESC}, {id: DESC}]
   ) {
     edges { node { id uri path producer { id name } tags { name } aliases { name } } }

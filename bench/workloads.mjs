@@ -44,7 +44,7 @@ const LIST_QUERY = `query ($first: Int!, $tag: String!) {
 // keeps that start: planned right after the load, before Neo4j had sampled the new
 // indexes, the statement once ran past the 60 s transaction limit.
 const RAW_LIST = `MATCH (t:Tag {project: $project, name: $tag})<-[:TAGGED]-(n:Datum) USING INDEX t:Tag(project, name)
-WHERE EXISTS { MATCH (n)<-[:DESCRIBES]-(m:Current) WHERE m.key = 'quality' AND m.num > 0.2 }
+WHERE EXISTS { MATCH (n)<-[:DESCRIBES]-(m:Current) WHERE m.name = 'quality' AND m.num > 0.2 }
 WITH n ORDER BY n.createdAt DESC, n.id DESC LIMIT $first
 RETURN n {.id, .uri, .path,
   producer: [(n)-[:PRODUCED_BY]->(e:Execution) | e {.id, .name}][0],
