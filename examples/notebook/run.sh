@@ -4,8 +4,9 @@
 # that raises fails the run. The executed copy, outputs included, is kept in
 # examples/notebook/report/.
 #
-# The API must be built (npm run notebook builds it first). Jupyter goes into
-# examples/notebook/.venv, at the versions in requirements.txt.
+# The API must be built (npm run notebook builds it first). Jupyter and the SDK's
+# dependencies go into examples/notebook/.venv, at the versions in requirements.txt; the SDK
+# itself (clients/python) is installed into it afresh on every run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -17,11 +18,15 @@ if ! cmp -s "$dir/requirements.txt" "$venv/requirements.txt"; then
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$dir/requirements.txt"
-  # The notebook's python3 kernel must be this venv's Python (it has requests), not one
+  # The notebook's python3 kernel must be this venv's Python (it has the SDK), not one
   # registered elsewhere on the machine.
   "$venv/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
   cp "$dir/requirements.txt" "$venv/requirements.txt"
 fi
+# Its dependencies are pinned above, so this needs no index; hatchling builds it in place.
+"$venv/bin/pip" uninstall --quiet --disable-pip-version-check -y pedigree-client >/dev/null 2>&1 || true
+"$venv/bin/pip" install --quiet --disable-pip-version-check --no-build-isolation "./clients/python[pandas,networkx]"
+rm -rf clients/python/build
 
 . scripts/throwaway-api.sh
 started=$(date +%s)
