@@ -1,5 +1,6 @@
 import type { Executor } from '../db/executor.js';
-import { listPage, Where } from './lists.js';
+import { listPage } from './lists.js';
+import { Where } from '../db/cypher/where.js';
 import { checked } from '../domain/validation.js';
 import { parseDateTime } from '../scalars/validators.js';
 

@@ -5,7 +5,8 @@ import type { Entity } from '../loaders/index.js';
 import { decodeCursor, isKeyset, keysetOf, pageSize, toConnection, type Connection } from './connection.js';
 import { parseDateTime } from '../scalars/validators.js';
 import { checked } from '../domain/validation.js';
-import { addMetadataPredicates, type MetadataPredicate } from './predicates.js';
+import { addMetadataPredicates, Where } from '../db/cypher/where.js';
+import type { MetadataPredicate } from '../domain/predicates.js';
 import { visible } from '../db/cypher/scope.js';
 
 /** Filters every list shares (DatumFilter and ExecutionFilter). */
@@ -16,36 +17,6 @@ export interface CommonFilter {
   createdAfter?: string | Date | null;
   createdBefore?: string | Date | null;
   metadata?: MetadataPredicate[] | null;
-}
-
-/** A WHERE clause built from fixed fragments; caller values only ever travel as parameters. */
-export class Where {
-  readonly conditions: string[] = [];
-  readonly params: Record<string, unknown> = {};
-  /** A MATCH that binds `n` from an index other than the label's (metadata predicates). */
-  start: string | null = null;
-
-  add(condition: string, params: Record<string, unknown> = {}): this {
-    this.conditions.push(condition);
-    Object.assign(this.params, params);
-    return this;
-  }
-
-  copy(): Where {
-    const where = new Where();
-    where.conditions.push(...this.conditions);
-    Object.assign(where.params, this.params);
-    where.start = this.start;
-    return where;
-  }
-
-  match(label: string): string {
-    return this.start ? `${this.start}\nMATCH (m0)-[:DESCRIBES]->(n:${label})` : `MATCH (n:${label})`;
-  }
-
-  toString() {
-    return this.conditions.length ? `WHERE ${this.conditions.join('\n  AND ')}` : '';
-  }
 }
 
 const iso = (field: string, v: string | Date) => checked(field, parseDateTime, v);
