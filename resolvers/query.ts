@@ -1,5 +1,5 @@
 import type { RequestContext } from '../src/context.js';
-import type { Direction } from '../src/domain/lineage.js';
+import type { Direction, LineageFilter } from '../src/domain/lineage.js';
 import type { DatumFilter } from '../src/services/datums.js';
 import type { ExecutionFilter } from '../src/services/executions.js';
 import type { VersionService } from '../src/services/versions.js';
@@ -31,6 +31,12 @@ export const Query = {
   status: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.status(),
   auditLog: (_: unknown, a: ListArgs<AuditFilter>, ctx: Ctx) => ctx.services.audit.page(a.filter, a.first, a.after),
   // an explicit null direction means the argument's default
-  lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; limit: number }, ctx: Ctx) =>
-    ctx.services.lineage.graph(a.id, a.direction ?? 'BOTH', a.depth, a.limit),
+  lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; limit: number; filter?: LineageFilter | null; asOf?: string | null }, ctx: Ctx) =>
+    ctx.services.lineage.graph(a.id, a.direction ?? 'BOTH', a.depth, a.limit, { filter: a.filter, asOf: a.asOf }),
+  lineageCount: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; filter?: LineageFilter | null; asOf?: string | null }, ctx: Ctx) =>
+    ctx.services.lineage.count(a.id, a.direction ?? 'BOTH', a.depth, { filter: a.filter, asOf: a.asOf }),
+  impact: (_: unknown, a: { id: string; depth: number; limit: number; asOf?: string | null }, ctx: Ctx) => ctx.services.lineageQuestions.impact(a.id, a.depth, a.limit, a.asOf),
+  lineagePaths: (_: unknown, a: { from: string; to: string; maxHops: number; limit: number; asOf?: string | null }, ctx: Ctx) =>
+    ctx.services.lineageQuestions.paths(a.from, a.to, a.maxHops, a.limit, a.asOf),
+  lineageDiff: (_: unknown, a: { a: string; b: string; depth: number }, ctx: Ctx) => ctx.services.lineageQuestions.diff(a.a, a.b, a.depth),
 };

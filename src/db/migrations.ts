@@ -44,6 +44,8 @@ export const MIGRATIONS: string[] = [
   'CREATE INDEX current_name_bool IF NOT EXISTS FOR (n:Current) ON (n.name, n.bool)',
   // Version aliases (dataset://name/latest): one per name within a dataset.
   'CREATE CONSTRAINT version_alias_name IF NOT EXISTS FOR (n:VersionAlias) REQUIRE (n.project, n.owner, n.name) IS UNIQUE',
+  // Impact: the aliases that ever pointed at a datum, from their move history.
+  'CREATE INDEX alias_move_to IF NOT EXISTS FOR (n:AliasMove) ON (n.to)',
   // Data migrations run once each; their markers say which ran.
   'CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (n:Migration) REQUIRE n.id IS UNIQUE',
 ];
@@ -89,6 +91,19 @@ CALL {
   WITH chain[size(chain) - 1] AS newest
   SET newest:Current
 } IN TRANSACTIONS OF 200 ROWS`,
+  },
+  {
+    // Lineage `asOf` follows only edges recorded by then, so every lineage edge carries the
+    // time it was recorded. Edges from before that rule get the nearest time known: a READ
+    // its CONSUMED_BY twin's, any other the later of its two ends' creation (an edge is
+    // never recorded before both of its ends exist).
+    id: 'lineage-edge-recorded-at',
+    statement: `MATCH (s)-[r:PRODUCED_BY|READ|CONSUMED_BY|CONTAINS]->(t) WHERE r.at IS NULL
+CALL {
+  WITH s, r, t
+  OPTIONAL MATCH (t)-[twin:CONSUMED_BY]->(s) WHERE type(r) = 'READ' AND twin.inputName = r.inputName
+  SET r.at = coalesce(twin.at, CASE WHEN s.createdAt > t.createdAt THEN s.createdAt ELSE t.createdAt END)
+} IN TRANSACTIONS OF 10000 ROWS`,
   },
 ];
 

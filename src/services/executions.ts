@@ -170,7 +170,7 @@ MATCH (n:Entity {id: x.id}) WHERE ${visible('n')}
 MERGE (n)-[c:CONSUMED_BY {inputName: x.inputName}]->(e)
 ON CREATE SET c.alias = x.alias, c.at = ${NOW}
 MERGE (e)-[r:READ {inputName: x.inputName}]->(n)
-ON CREATE SET r.alias = x.alias`,
+ON CREATE SET r.alias = x.alias, r.at = ${NOW}`,
         params: { executionId, edges: resolved.map((r) => ({ id: r.node.id, inputName: r.inputName, alias: r.alias })) },
       });
       return resolved.filter((r) => r.node.labels.includes('Datum')).map((r) => r.node);
@@ -256,7 +256,7 @@ WITH e, o, head(collect(x)) AS x
 FOREACH (_ IN CASE WHEN x IS NULL THEN [1] ELSE [] END |
   CREATE (d:Entity:Datum {id: o.id, project: e.project, uri: 'datum://' + o.id, path: o.path, size: o.size,
                           sha256: o.sha256, contentType: o.contentType, external: false, createdAt: ${NOW}})
-  CREATE (d)-[:PRODUCED_BY]->(e))
+  CREATE (d)-[:PRODUCED_BY {at: ${NOW}}]->(e))
 WITH e, o, x IS NULL AS created
 MATCH (d:Datum {project: e.project, path: o.path}) WHERE d.sha256 = o.sha256 AND (d)-[:PRODUCED_BY]->(e)
 RETURN o.i AS i, head(collect(d)) AS d, created`,
@@ -287,7 +287,7 @@ RETURN o.i AS i, d, other.id AS producer, before IS NULL OR other IS NULL AS cre
       cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
 UNWIND $uris AS uri
 MATCH (d:Datum {project: e.project, uri: uri}) WHERE NOT (d)-[:PRODUCED_BY]->()
-CREATE (d)-[:PRODUCED_BY]->(e)`,
+CREATE (d)-[:PRODUCED_BY {at: ${NOW}}]->(e)`,
       params: { executionId, uris: [...new Set(external.map((r) => r.uri))] },
     });
   }

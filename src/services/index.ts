@@ -5,6 +5,7 @@ import { AliasService } from './aliases.js';
 import { DatumService } from './datums.js';
 import { ExecutionService } from './executions.js';
 import { LineageService } from './lineage.js';
+import { LineageQuestionService } from './lineage-questions.js';
 import { MetadataService } from './metadata.js';
 import { ComparisonService } from './comparison.js';
 import { IngestService } from './ingest.js';
@@ -22,6 +23,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
   const datums = new DatumService(executor, loaders, aliases);
   const models = new VersionService(executor, principal, MODEL);
   const datasets = new VersionService(executor, principal, DATASET);
+  const lineage = new LineageService(executor, loaders);
   /** A node named by URI: a datum (by id, alias or external URI), or a model or dataset version. */
   const findByUri = (uri: string, project?: string | null) => {
     const kind = parseRef(uri, 'target').kind;
@@ -36,7 +38,8 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     aliases,
     models,
     datasets,
-    lineage: new LineageService(executor, loaders),
+    lineage,
+    lineageQuestions: new LineageQuestionService(executor, loaders, lineage),
     metadata: new MetadataService(executor, principal, findByUri),
     comparison: new ComparisonService(loaders),
     ingest: new IngestService(executor, principal),

@@ -117,7 +117,8 @@ RETURN v`,
     await tx.run({
       cypher: `MATCH (v:${this.kind.version} {id: $id}) WHERE ${visible('v')}
 UNWIND $datumIds AS datumId MATCH (d:Datum {id: datumId}) WHERE ${visible('d')}
-MERGE (v)-[:CONTAINS]->(d)`,
+MERGE (v)-[c:CONTAINS]->(d)
+ON CREATE SET c.at = ${NOW}`,
       params: { id: versionId, datumIds },
     });
   }
@@ -167,7 +168,8 @@ ON CREATE SET v.id = row.versionId, v.name = row.name, v.version = row.version, 
 MERGE (o)-[:HAS_VERSION]->(v)
 WITH v, row
 MATCH (d:Datum {id: row.datumId}) WHERE ${visible('d')}
-MERGE (v)-[:CONTAINS]->(d)
+MERGE (v)-[c:CONTAINS]->(d)
+ON CREATE SET c.at = ${NOW}
 RETURN row.project AS project, row.uri AS uri, v.id AS id`,
       params: { rows: batch, isModel: kind === MODEL, by: principal.name },
     });

@@ -85,7 +85,7 @@ const fresh = (stem: string) => `${stem}-${++unique}`;
  */
 function argsFor(field: GraphQLField<unknown, unknown>, f: Fixture): Record<string, unknown> {
   const idOf: Record<string, string> = {
-    node: f.datum, lineage: f.datum, datum: f.datum, execution: f.execution, startExecution: f.execution, finishExecution: f.execution,
+    node: f.datum, lineage: f.datum, lineageCount: f.datum, impact: f.datum, datum: f.datum, execution: f.execution, startExecution: f.execution, finishExecution: f.execution,
     modelVersion: f.modelVersion, approveModelVersion: f.modelVersion, rejectModelVersion: f.modelVersion, archiveModelVersion: f.modelVersion,
     datasetVersion: f.datasetVersion, addToDatasetVersion: f.datasetVersion, revokeToken: f.token,
   };
@@ -104,6 +104,11 @@ function argsFor(field: GraphQLField<unknown, unknown>, f: Fixture): Record<stri
     targets: () => [f.datum],
     datumIds: () => [f.datum],
     ids: () => [f.execution],
+    // lineagePaths from the training input to the model; lineageDiff of two datums
+    from: () => f.input,
+    to: () => f.datum,
+    a: () => f.datum,
+    b: () => f.input,
     tags: () => ['matrix-tag'],
     metadata: () => ({ 'matrix.key': 1 }),
     properties: () => ({ 'matrix.key': 2 }),
@@ -118,9 +123,14 @@ function argsFor(field: GraphQLField<unknown, unknown>, f: Fixture): Record<stri
     status: () => 'COMPLETED',
     // optional arguments worth setting: lists narrowed to the fixture's project, an alias
     // left movable, a lineage small enough for the cost limit with every field selected
-    filter: () => (field.name === 'auditLog' ? { targetId: f.datum } : { project: f.project }),
+    filter: () =>
+      field.name === 'auditLog' ? { targetId: f.datum }
+      // a lineage filter with a data predicate: hidden nodes must tell nothing either
+      : field.name.startsWith('lineage') ? { metadata: [{ key: 'accuracy', gte: 0 }] }
+      : { project: f.project },
     protected: () => false,
-    limit: () => 50,
+    // the cost estimate counts the whole answer once per item of `limit`
+    limit: () => (field.name === 'impact' ? 10 : 50),
   };
   const args: Record<string, unknown> = {};
   for (const arg of field.args) {
@@ -182,7 +192,8 @@ const REDACTED_KEYS = new Set(['id', 'kind', 'redacted', 'distance', 'frontier',
 
 /**
  * Fails when `result` shows anything of alpha the request did not itself name: a string of
- * alpha's, or an alpha id outside a redacted lineage node or an edge's endpoints.
+ * alpha's, or an alpha id outside a redacted lineage node, an edge's endpoints or the
+ * hidden hops of a DERIVED edge (ids a redacted node shows anyway).
  */
 function assertNoLeak(result: GqlResult, sent: string, alphaIds: Set<string>, alphaStrings: Set<string>, where: string) {
   const text = JSON.stringify(result);
@@ -199,7 +210,7 @@ function assertNoLeak(result: GqlResult, sent: string, alphaIds: Set<string>, al
       for (const [k, v] of Object.entries(object)) visit(v, k, redacted);
       return;
     }
-    if (typeof value === 'string' && alphaIds.has(value) && !sent.includes(value) && !inRedacted && key !== 'from' && key !== 'to') {
+    if (typeof value === 'string' && alphaIds.has(value) && !sent.includes(value) && !inRedacted && key !== 'from' && key !== 'to' && key !== 'via') {
       throw new Error(`${where} leaked alpha's id ${value} under '${key}': ${text.slice(0, 500)}`);
     }
   };
