@@ -23,7 +23,6 @@ fi
 # The SDK itself is reinstalled every run (a few seconds): tests import it as installed.
 "$venv/bin/pip" uninstall --quiet --disable-pip-version-check -y pedigree-client >/dev/null 2>&1 || true
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-build-isolation "./$dir[pandas,networkx]"
-rm -rf "$dir/build"
 
 . scripts/throwaway-api.sh
 "$venv/bin/mypy" --config-file "$dir/pyproject.toml" --cache-dir "$dir/.mypy_cache" "$dir/src/pedigree" >"$work/mypy.log" 2>&1 &

@@ -26,7 +26,6 @@ fi
 # Its dependencies are pinned above, so this needs no index; hatchling builds it in place.
 "$venv/bin/pip" uninstall --quiet --disable-pip-version-check -y pedigree-client >/dev/null 2>&1 || true
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-build-isolation "./clients/python[pandas,networkx]"
-rm -rf clients/python/build
 
 . scripts/throwaway-api.sh
 started=$(date +%s)

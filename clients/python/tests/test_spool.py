@@ -16,15 +16,15 @@ from support import write
 
 
 def record_offline(project: str, workdir: Path) -> Pedigree:
-    """A pipeline recorded with no API at all: inputs, outputs with metadata, step metrics, a failure."""
-    write(workdir / "data/raw.csv", "id,amount\n1,10\n")
+    """A pipeline recorded with no API at all: inputs, outputs with metadata, step metrics, a
+    failure. `train` names its input by the local file, resolved to a datum only at replay."""
     offline = Pedigree(project=project, offline=True)
     with offline.run("nightly", kind="PIPELINE") as pipeline:
         with offline.run("preprocess") as preprocess:
             preprocess.inputs("s3://bucket/raw.csv", name="raw")
             (features,) = preprocess.outputs(write(workdir / "out/features.parquet", "features"), metadata={"rows": 1})
         with offline.run("train", parameters={"lr": 0.1}) as train:
-            train.inputs(features, name="features")
+            train.inputs(workdir / "out/features.parquet", name="features")
             (model,) = train.outputs(write(workdir / "out/model.pkl", "model"), metadata={"size": StorageSize(5)})
             train.log_metadata({"accuracy": 0.9})
             offline.log_metadata({"checked": True}, datum=model)
@@ -32,7 +32,7 @@ def record_offline(project: str, workdir: Path) -> Pedigree:
             with offline.run("evaluate") as evaluate:
                 evaluate.inputs(model, name="model")
                 raise RuntimeError("out of memory")
-    assert pipeline.id.startswith("local-") and features.id.startswith("local-")
+    assert pipeline.id.startswith("local-") and features.id.startswith("local-") and model.id.startswith("local-")
     return offline
 
 
@@ -47,7 +47,8 @@ def server_state(pd: Pedigree) -> dict[str, object]:
         "accuracy history": len(pd.metadata_history(train, "accuracy")),
         "checked history": len(pd.metadata_history(model, "checked")),
         "runtime.started_at history": len(pd.metadata_history(train, "runtime.started_at")),
-        "train inputs": sorted(i.name for i in train.inputs),
+        "train inputs": sorted((i.name, i.path) for i in train.inputs),
+        "evaluate inputs": sorted((i.name, i.path) for e in executions if e.name == "evaluate" for i in e.inputs),
     }
 
 
@@ -57,7 +58,8 @@ EXPECTED = {
     "accuracy history": 1,
     "checked history": 1,
     "runtime.started_at history": 1,
-    "train inputs": ["features"],
+    "train inputs": [("features", "out/features.parquet")],
+    "evaluate inputs": [("model", "out/model.pkl")],
 }
 
 

@@ -8,8 +8,6 @@ from pathlib import Path as _LocalPath
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar
 
-import httpx
-
 from .aliases import ALIAS_FIELDS, Alias
 from .errors import NotFoundError, OfflineError, ServiceUnavailableError, UnauthenticatedError, UnreachableError
 from .frames import comparison_frame, datums_frame, executions_frame, history_frame
@@ -97,7 +95,6 @@ class Pedigree:
         timeout: float = 60.0,
         retries: int = 5,
         backoff: float = 0.5,
-        http: httpx.Client | None = None,
     ) -> None:
         self.url = (url or os.environ.get("PEDIGREE_URL") or DEFAULT_URL).rstrip("/")
         self.project = project or os.environ.get("PEDIGREE_PROJECT") or None
@@ -109,7 +106,7 @@ class Pedigree:
         self._transport: Transport | None = None
         token = token or os.environ.get("PEDIGREE_TOKEN")
         if token:
-            self._transport = Transport(self.url, token, timeout=timeout, retries=retries, backoff=backoff, http=http)
+            self._transport = Transport(self.url, token, timeout=timeout, retries=retries, backoff=backoff)
         elif not offline:
             raise UnauthenticatedError(
                 "no token: set PEDIGREE_TOKEN or pass token= (the first `pedigree start` prints an admin token; "
@@ -280,7 +277,8 @@ class Pedigree:
         else:
             data = self.graphql(f"query($id: ID) {{ datum(id: $id) {{ {DATUM_FIELDS} }} }}", {"id": ref})
         if not data["datum"]:
-            raise NotFoundError(f"Datum '{ref}' not found", field="uri" if is_uri(ref) else "id")
+            hint = "" if is_uri(ref) else f" (an alias is named by its URI: datum://{ref})"
+            raise NotFoundError(f"Datum '{ref}' not found{hint}", field="uri" if is_uri(ref) else "id")
         return Datum.from_api(data["datum"])
 
     def execution(self, ref: Run | Execution | str) -> Execution:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Mapping, TypeVar
 
 from .targets import Request
+
+if TYPE_CHECKING:
+    import pandas
 
 T = TypeVar("T")
 
@@ -25,7 +28,7 @@ class Pages(Generic[T]):
         filter: Mapping[str, Any],
         node_fields: str,
         convert: Callable[[Mapping[str, Any]], T],
-        to_frame: Callable[[list[T]], Any],
+        to_frame: Callable[[list[T]], pandas.DataFrame],
         page_size: int = PAGE_SIZE,
     ) -> None:
         self._request = request
@@ -70,6 +73,6 @@ class Pages(Generic[T]):
     def to_list(self) -> list[T]:
         return list(self)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pandas.DataFrame:
         """All of them as a pandas DataFrame, current metadata values as `group.key` columns."""
         return self._to_frame(list(self))

@@ -44,7 +44,6 @@ class Transport:
         timeout: float = 60.0,
         retries: int = 5,
         backoff: float = 0.5,
-        http: httpx.Client | None = None,
     ) -> None:
         self.endpoint = graphql_endpoint(url)
         self.retries = retries
@@ -52,7 +51,7 @@ class Transport:
         self.bookmark: str | None = None
         #: How many tries were made again since this transport was made (for diagnostics).
         self.retried = 0
-        self._http = http or httpx.Client(timeout=timeout)
+        self._http = httpx.Client(timeout=timeout)
         self._headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
     def close(self) -> None:
