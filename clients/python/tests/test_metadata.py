@@ -113,7 +113,7 @@ def test_datums_and_executions_filter_and_page_lazily(pd: Pedigree, workdir: Pat
     assert sorted(d.path for d in good) == ["m2.bin", "m4.bin"]
     assert good.count() == 2
     everything = pd.datums(producer=run, page_size=2)
-    assert len(list(everything)) == 5 and everything.count() == 5
+    assert len(set(everything)) == 5 and everything.count() == 5  # datums hash by id
     assert len(everything.first(3)) == 3
     frame = pd.datums(metadata={"accuracy": ("in", [0.8, 0.9])}).to_frame()
     assert sorted(frame["path"]) == ["m0.bin", "m2.bin"] and "accuracy" in frame.columns

@@ -55,6 +55,9 @@ class LineageNode:
     redacted: bool = False
     data: dict[str, Any] = field(default_factory=dict)
 
+    def __hash__(self) -> int:
+        return hash(self.id)
+
     @classmethod
     def from_api(cls, raw: Mapping[str, Any] | None, *, id: str, kind: str, distance: int, frontier: bool = False, redacted: bool = False) -> LineageNode:
         data = {RENAMED.get(k, k): v for k, v in (raw or {}).items() if k not in ("__typename", "id")}

@@ -86,6 +86,10 @@ class Datum:
     aliases: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    # by id, so that datums go in sets and dict keys although their metadata is a dict
+    def __hash__(self) -> int:
+        return hash(self.id)
+
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> Datum:
         producer = raw.get("producer") or {}
@@ -145,6 +149,9 @@ class Execution:
     inputs: tuple[Input, ...] = ()
     outputs: tuple[Datum, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> Execution:
