@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path as _LocalPath
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar
 
@@ -19,7 +19,7 @@ from .runs import CURRENT, Run, current_run, execution_id
 from .spool import SpoolWriter, spool_dir
 from .targets import is_uri, select
 from .transport import Transport
-from .values import encode
+from .values import DateTime, encode
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -64,8 +64,6 @@ def metadata_predicates(conditions: Mapping[str, Any] | None) -> list[dict[str, 
 def _time_arg(value: _dt.datetime | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    from .values import DateTime
-
     return str(DateTime.of(value).to_json()["value"])
 
 
@@ -139,7 +137,7 @@ class Pedigree:
         return self.transport.request(query, variables)
 
     @property
-    def spool_file(self) -> _LocalPath | None:
+    def spool_file(self) -> Path | None:
         """The file this client's spooled writes went to, once there is one."""
         return self._spool.file if self._spool else None
 

@@ -10,7 +10,7 @@ import shlex
 import sys
 import time
 import warnings
-from pathlib import Path as _LocalPath
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -95,7 +95,7 @@ class Run:
         self.commands = list(commands) if commands is not None else [shlex.join([os.path.basename(sys.executable), *sys.argv])]
         self.attempt = attempt if attempt is not None else int(os.environ.get("PEDIGREE_ATTEMPT", "1"))
         #: Output paths are kept relative to this folder (the current one unless given).
-        self.root = _LocalPath(root) if root is not None else _LocalPath.cwd()
+        self.root = Path(root) if root is not None else Path.cwd()
         self._capture = capture
         self._id: str | None = None
         self.status: str | None = None
@@ -234,7 +234,7 @@ class Run:
         them, over what a Valohai-style sidecar `<file>.metadata.json` beside it says; the
         sidecar itself is not an output. Recording the same files again changes nothing.
         Returns the datums in the order given."""
-        base = _LocalPath(root) if root is not None else self.root
+        base = Path(root) if root is not None else self.root
         extra = encode(metadata or {}, "metadata")
         files = []
         for file, sidecar in _files.with_sidecars(_files.expand(paths)):
