@@ -18,4 +18,4 @@ await build({
   outfile: `${out}explorer.js`,
   logLevel: 'warning',
 });
-await Promise.all(['index.html', 'style.css'].map((file) => copyFile(here(file), `${out}${file}`)));
+await Promise.all(['index.html', 'style.css', 'favicon.svg'].map((file) => copyFile(here(file), `${out}${file}`)));

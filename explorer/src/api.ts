@@ -8,14 +8,14 @@ export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY);
 
 /** An error the API (or the way to it) gave, worded for a person, with the code when there is one. */
 export class ApiError extends Error {
-  constructor(message: string, readonly code?: string, readonly status?: number) {
+  constructor(message: string, readonly code?: string, readonly status?: number, readonly field?: string) {
     super(message);
   }
 }
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
 }
 
 /**
@@ -42,7 +42,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   const first = body.errors?.[0];
   if (first) {
     const more = body.errors!.length > 1 ? ` (and ${body.errors!.length - 1} more)` : '';
-    throw new ApiError(first.message + more, first.extensions?.code, response.status);
+    throw new ApiError(first.message + more, first.extensions?.code, response.status, first.extensions?.field);
   }
   if (!body.data) throw new ApiError(`The API answered HTTP ${response.status} with no data`, undefined, response.status);
   return body.data;

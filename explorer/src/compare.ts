@@ -1,25 +1,82 @@
-/** Executions side by side: a table with changed values marked, and a parallel-coordinates plot. */
-import { h } from './dom.js';
-import { formatNumber } from './format.js';
-import type { Comparison, MetadataEntry } from './queries.js';
+/**
+ * Executions side by side: their creation parameters and their metadata in one table, with
+ * changed values marked and deltas against the first, and a parallel-coordinates plot.
+ */
+import { action, h } from './dom.js';
+import { formatDelta, formatNumber } from './format.js';
+import type { Comparison, ComparisonRow } from './queries.js';
 import { renderValue, type PanelActions } from './panel.js';
 
 /** One colour per execution, the same in the table's header and the plot's lines. */
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#65a30d', '#ea580c', '#4f46e5'];
-export const colourOf = (index: number) => PALETTE[index % PALETTE.length];
+const colourOf = (index: number) => PALETTE[index % PALETTE.length];
 
 const NUMERIC = new Set(['NUMBER', 'STORAGE_SIZE']);
-const numeric = (cell: MetadataEntry | null) => (cell && NUMERIC.has(cell.type) ? Number(cell.value) : null);
 
-/** Whether a cell differs from the first execution's, which the table marks. */
-function changed(cells: Array<MetadataEntry | null>, index: number) {
-  if (index === 0) return false;
-  return JSON.stringify(cells[index]?.value ?? null) !== JSON.stringify(cells[0]?.value ?? null);
+/** A creation parameter or a metadata value across the executions, as the table and the plot draw it. */
+interface Row {
+  section: 'parameter' | 'metadata';
+  api: ComparisonRow;
+  /** Each execution's value as a number, null where it is not one. */
+  numeric: Array<number | null>;
+  bytes: boolean;
+  render(index: number): Node;
+}
+
+function renderParameter(value: unknown): Node {
+  if (typeof value === 'number') return h('span', { class: 'v-number' }, formatNumber(value));
+  if (typeof value === 'boolean') return h('span', { class: `pill ${value ? 'pill-yes' : 'pill-no'}` }, String(value));
+  if (typeof value === 'string') return h('span', {}, value);
+  return h('code', {}, JSON.stringify(value));
+}
+
+const parameterRow = (row: ComparisonRow): Row => ({
+  section: 'parameter',
+  api: row,
+  numeric: row.values.map((v) => (typeof v === 'number' ? v : null)),
+  bytes: false,
+  render: (i) => (row.values[i] == null ? none() : renderParameter(row.values[i])),
+});
+
+const metadataRow = (row: Comparison['rows'][number], comparison: Comparison, actions: PanelActions): Row => ({
+  section: 'metadata',
+  api: row,
+  numeric: row.cells.map((cell) => (cell && NUMERIC.has(cell.type) ? Number(cell.value) : null)),
+  bytes: row.cells.some((cell) => cell?.type === 'STORAGE_SIZE'),
+  render: (i) => {
+    const cell = row.cells[i];
+    return cell ? renderValue(cell, actions, comparison.executions[i].project.name) : none();
+  },
+});
+
+const none = () => h('span', { class: 'muted' }, '—');
+
+/** Whether a value differs from the first execution's, which the table marks. */
+const changed = (row: Row, index: number) => index > 0 && JSON.stringify(row.api.values[index] ?? null) !== JSON.stringify(row.api.values[0] ?? null);
+
+/** The API's delta against the first execution (taken at the inputs' precision), with its sign. */
+function delta(row: Row, index: number) {
+  const d = row.api.deltas[index];
+  return index === 0 || d == null || d === 0 ? null : h('small', { class: 'delta' }, formatDelta(d, row.bytes));
+}
+
+function tableRow(row: Row): HTMLElement {
+  const { name, key, group, differs } = row.api;
+  return h(
+    'tr',
+    { class: differs ? 'differs' : '', [row.section === 'parameter' ? 'data-param' : 'data-name']: name },
+    h('th', { class: 'key', title: name }, group ? h('small', { class: 'group' }, `${group} `) : null, key),
+    row.api.values.map((_, i) => h('td', { class: changed(row, i) ? 'changed' : '' }, row.render(i), delta(row, i))),
+  );
 }
 
 export function renderComparison(comparison: Comparison, actions: PanelActions, onlyDiffering: boolean): HTMLElement {
-  const rows = comparison.rows.filter((r) => !onlyDiffering || r.differs);
-  const differing = comparison.rows.filter((r) => r.differs).length;
+  const parameters = comparison.parameters.map(parameterRow);
+  const metadata = comparison.rows.map((row) => metadataRow(row, comparison, actions));
+  const all = [...parameters, ...metadata];
+  const shown = (rows: Row[]) => rows.filter((r) => !onlyDiffering || r.api.differs);
+  const section = (title: string, rows: Row[]) =>
+    rows.length ? [h('tr', { class: 'section' }, h('th', { colspan: comparison.executions.length + 1 }, title)), rows.map(tableRow)] : null;
   const table = h(
     'table',
     { class: 'comparison' },
@@ -31,58 +88,45 @@ export function renderComparison(comparison: Comparison, actions: PanelActions, 
         {},
         h('th', { class: 'key' }, 'Key'),
         comparison.executions.map((e, i) =>
-          h('th', { style: `--series:${colourOf(i)}` }, h('span', { class: 'swatch' }), h('a', { href: '#', onclick: (ev: Event) => (ev.preventDefault(), actions.open(e.id)) }, e.name), h('small', {}, e.kind.toLowerCase(), ' · ', e.id.slice(0, 8))),
+          h('th', { style: `--series:${colourOf(i)}` }, h('span', { class: 'swatch' }), action(e.name, () => actions.open(e.id)), h('small', {}, e.kind.toLowerCase(), ' · ', e.id.slice(0, 8))),
         ),
       ),
     ),
-    h(
-      'tbody',
-      {},
-      rows.map((row) =>
-        h(
-          'tr',
-          { class: row.differs ? 'differs' : '', 'data-key': row.key },
-          h('th', { class: 'key' }, row.group ? h('small', { class: 'group' }, `${row.group} `) : null, row.group && row.key.startsWith(`${row.group}.`) ? row.key.slice(row.group.length + 1) : row.key),
-          row.cells.map((cell, i) =>
-            h(
-              'td',
-              { class: changed(row.cells, i) ? 'changed' : '' },
-              cell ? renderValue(cell, actions) : h('span', { class: 'muted' }, '—'),
-              i > 0 && row.deltas[i] != null && row.deltas[i] !== 0 ? h('small', { class: 'delta' }, `${row.deltas[i]! > 0 ? '+' : ''}${formatNumber(row.deltas[i]!)}`) : null,
-            ),
-          ),
-        ),
-      ),
-    ),
+    h('tbody', {}, section('Parameters', shown(parameters)), section('Metadata', shown(metadata))),
   );
   return h(
     'div',
     { class: 'comparison-body' },
-    h('p', { class: 'muted small summary' }, `${comparison.executions.length} executions · ${comparison.rows.length} keys · ${differing} differ`),
-    parallelCoordinates(comparison),
+    h(
+      'p',
+      { class: 'muted small summary' },
+      `${comparison.executions.length} executions · ${parameters.length} parameters · ${metadata.length} metadata values · ${all.filter((r) => r.api.differs).length} differ`,
+    ),
+    parallelCoordinates(all, comparison.executions),
     h('div', { class: 'table-wrap' }, table),
   );
 }
 
 /**
- * One vertical axis per numeric key (those that differ, when there are enough), each scaled to its own
- * range, and one line per execution across them. Plain SVG: a dozen axes and twenty lines
- * need no charting library.
+ * One vertical axis per numeric row (those that differ, when there are enough), parameters
+ * first as a sweep's inputs, each scaled to its own range, and one line per execution
+ * across them. Plain SVG: a dozen axes and twenty lines need no charting library.
  */
-export function parallelCoordinates(comparison: Comparison): SVGSVGElement | HTMLElement {
-  const numericRows = comparison.rows.filter((r) => r.cells.some((c) => numeric(c) != null));
-  // A key every run shares is a flat line that tells nothing, unless there is little else to draw.
-  const differing = numericRows.filter((r) => r.differs);
+function parallelCoordinates(rows: Row[], executions: Comparison['executions']): SVGSVGElement | HTMLElement {
+  const numericRows = rows.filter((r) => r.numeric.some((v) => v != null));
+  // A value every run shares is a flat line that tells nothing, unless there is little else to draw.
+  const differing = numericRows.filter((r) => r.api.differs);
   const axes = (differing.length >= 2 ? differing : numericRows).slice(0, 12);
-  if (axes.length < 2) return h('p', { class: 'muted small' }, 'The parallel-coordinates plot needs at least two numeric keys.');
+  if (axes.length < 2) return h('p', { class: 'muted small' }, 'The parallel-coordinates plot needs at least two numeric values.');
 
   const width = Math.max(640, axes.length * 120);
   const height = 260;
-  const top = 34;
+  const top = 38;
   const bottom = 30;
   const x = (i: number) => 50 + (i * (width - 100)) / (axes.length - 1);
+  const valuesOf = (row: Row) => row.numeric.filter((v): v is number => v != null);
   const scales = axes.map((row) => {
-    const values = row.cells.map(numeric).filter((v): v is number => v != null);
+    const values = valuesOf(row);
     const min = Math.min(...values);
     const max = Math.max(...values);
     return (v: number) => (max === min ? (top + height - bottom) / 2 : top + (height - bottom - top) * (1 - (v - min) / (max - min)));
@@ -95,19 +139,22 @@ export function parallelCoordinates(comparison: Comparison): SVGSVGElement | HTM
     if (text != null) el.textContent = text;
     return el;
   };
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'parallel', role: 'img', 'aria-label': 'Parallel coordinates of numeric metadata' }) as SVGSVGElement;
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'parallel', role: 'img', 'aria-label': 'Parallel coordinates of numeric parameters and metadata' }) as SVGSVGElement;
 
   axes.forEach((row, i) => {
-    const values = row.cells.map(numeric).filter((v): v is number => v != null);
+    const values = valuesOf(row);
+    const { key, group } = row.api;
+    const label = key.length > 18 ? `${key.slice(0, 17)}…` : key;
     root.append(
       svg('line', { x1: x(i), x2: x(i), y1: top, y2: height - bottom, class: 'axis' }),
-      svg('text', { x: x(i), y: 16, class: 'axis-label' }, row.key.length > 18 ? `${row.key.slice(0, 17)}…` : row.key),
+      svg('text', { x: x(i), y: 14, class: 'axis-label' }, label),
+      svg('text', { x: x(i), y: 27, class: 'axis-section' }, row.section === 'parameter' ? 'parameter' : (group ?? '')),
       svg('text', { x: x(i) + 6, y: top + 4, class: 'axis-tick' }, formatNumber(Math.max(...values))),
       svg('text', { x: x(i) + 6, y: height - bottom, class: 'axis-tick' }, formatNumber(Math.min(...values))),
     );
   });
-  comparison.executions.forEach((execution, e) => {
-    const points = axes.map((row, i) => ({ x: x(i), v: numeric(row.cells[e]), i })).filter((p) => p.v != null);
+  executions.forEach((execution, e) => {
+    const points = axes.map((row, i) => ({ x: x(i), v: row.numeric[e], i })).filter((p) => p.v != null);
     const line = svg('polyline', { points: points.map((p) => `${p.x},${scales[p.i](p.v!)}`).join(' '), class: 'series', stroke: colourOf(e) });
     line.append(svg('title', {}, execution.name));
     root.append(line);

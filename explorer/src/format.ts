@@ -24,20 +24,6 @@ export function formatNumber(value: number): string {
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? String(Number(value.toPrecision(6))) : value.toExponential(3);
 }
 
-/** Digits after the point in a number's shortest form: 0.125 -> 3, 1.5e-7 -> 8, 1200 -> 0. */
-export function decimalsOf(value: number): number {
-  const [mantissa, exponent = '0'] = String(Math.abs(value)).split('e');
-  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
-}
-
-/**
- * A difference at the precision of the values it was taken between: 0.9615 - 0.9612 is
- * 0.0003, not the 0.00029999999999996696 that binary floating point computes.
- */
-export function atPrecisionOf(delta: number, ...values: number[]): number {
-  return Number(delta.toFixed(Math.min(100, Math.max(0, ...values.map(decimalsOf)))));
-}
-
 /** A delta with its sign, in bytes' units for sizes: +0.0003, -12, +1.2 MB. */
 export function formatDelta(delta: number, bytes = false): string {
   const sign = delta > 0 ? '+' : delta < 0 ? '-' : '';

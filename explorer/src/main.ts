@@ -2,9 +2,10 @@
 import { ApiError, clearToken, getToken, gql, setToken } from './api.js';
 import { renderComparison } from './compare.js';
 import { $, h, replace } from './dom.js';
+import { groupBy } from '../../src/domain/group.js';
 import { createLineageView, describe, KIND_STYLE, type GraphNode } from './graph.js';
 import { renderPanel, type PanelActions } from './panel.js';
-import { compareExecutions, fetchDetail, fetchLineage, KIND_OF, search, type Comparison, type Direction, type Summary } from './queries.js';
+import { compareExecutions, fetchDetail, fetchLineage, fetchProjects, KIND_OF, search, type Comparison, type Direction, type Summary } from './queries.js';
 
 /** Nodes per walk: enough for a pipeline's neighbourhood while a layout stays readable; frontier nodes expand the rest. */
 const LIMIT = 200;
@@ -59,11 +60,25 @@ async function saveToken(event: Event) {
   $<HTMLDialogElement>('#token-dialog').close();
   clearError();
   renderTokenState();
+  void loadProjects().catch((error) => showError('Could not list the projects.', error));
   if (location.hash.length > 1) void openNode(decodeURIComponent(location.hash.slice(1)));
 }
 
 function renderTokenState() {
   $('#token-button').textContent = getToken() ? 'Token ✓' : 'Set token';
+}
+
+/** The project the picker narrows searches to; null for every project the token sees. */
+const chosenProject = () => $<HTMLSelectElement>('#project').value || null;
+
+/** Fills the project picker with the projects the token sees now, keeping the choice; returns their names. */
+async function loadProjects(): Promise<string[]> {
+  const names = await fetchProjects();
+  const picker = $<HTMLSelectElement>('#project');
+  const chosen = picker.value;
+  replace(picker, h('option', { value: '' }, 'All projects'), names.map((name) => h('option', { value: name }, name)));
+  picker.value = names.includes(chosen) ? chosen : '';
+  return names;
 }
 
 function searchParams(): { direction: Direction; depth: number } {
@@ -79,10 +94,12 @@ async function runSearch(event: Event) {
   $('#results').hidden = true;
   setStatus(`Searching for ${q}…`);
   try {
-    const found = await search(q);
+    const project = chosenProject();
+    const found = await search(q, project, loadProjects);
     if (found.length === 0) {
       setStatus('');
-      showError('No match.', new ApiError(`Nothing matches "${q}": no datum path starts with it, and it is not an alias, URI or id.`));
+      const where = project ? ` in project ${project}` : '';
+      showError('No match.', new ApiError(`Nothing matches "${q}"${where}: no datum path starts with it, and it is not an alias, URI or id.`));
     } else if (found.length === 1) {
       await openNode(found[0].id);
     } else {
@@ -98,24 +115,34 @@ function resultLabel(s: Summary) {
   return s.path ?? s.versionUri ?? s.name ?? s.uri ?? s.id;
 }
 
+/** Several matches, listed under the project each belongs to (an alias name may exist in several). */
 function showResults(q: string, found: Summary[]) {
-  setStatus(`${found.length} matches for ${q}`);
+  const byProject = groupBy(found, (s) => s.project?.name ?? '');
+  const projects = [...byProject.keys()].sort();
+  setStatus(`${found.length} matches for ${q}${projects.length > 1 ? ` in ${projects.length} projects` : ''}`);
   replace(
     $('#results'),
-    h('h3', {}, `${found.length} matches`),
-    h(
-      'ul',
-      {},
-      found.map((s) =>
+    h('h3', {}, `${found.length} matches`, projects.length > 1 ? ` in ${projects.length} projects` : ''),
+    projects.map((project) =>
+      h(
+        'section',
+        { class: 'result-project', 'data-project': project },
+        h('h4', {}, project ? `project ${project}` : 'project hidden'),
         h(
-          'li',
+          'ul',
           {},
-          h(
-            'button',
-            { type: 'button', onclick: () => ($('#results').hidden = true, void openNode(s.id)) },
-            h('span', { class: 'dot', style: `background:${KIND_STYLE[KIND_OF[s.__typename]]?.border}` }),
-            h('span', { class: 'result-title' }, resultLabel(s)),
-            h('small', {}, s.project?.name ?? '', s.createdAt ? ` · ${new Date(s.createdAt).toLocaleDateString()}` : ''),
+          byProject.get(project)!.map((s) =>
+            h(
+              'li',
+              {},
+              h(
+                'button',
+                { type: 'button', 'data-id': s.id, onclick: () => ($('#results').hidden = true, void openNode(s.id)) },
+                h('span', { class: 'dot', style: `background:${KIND_STYLE[KIND_OF[s.__typename]]?.border}` }),
+                h('span', { class: 'result-title' }, resultLabel(s)),
+                h('small', {}, s.createdAt ? new Date(s.createdAt).toLocaleDateString() : ''),
+              ),
+            ),
           ),
         ),
       ),
@@ -188,11 +215,14 @@ function closePanel() {
   $('#panel').hidden = true;
 }
 
-async function openUri(uri: string) {
+/** Opens a datum://, model:// or dataset:// URI from a record, in the project of the record it came from. */
+async function openUri(uri: string, project?: string) {
   clearError();
+  $('#results').hidden = true;
   try {
-    const [first] = await search(uri);
-    if (first) await openNode(first.id);
+    const found = await search(uri, project ?? chosenProject(), loadProjects);
+    if (found.length === 1) await openNode(found[0].id);
+    else if (found.length > 1) showResults(uri, found);
     else showError('No match.', new ApiError(`${uri} names nothing this token can read`));
   } catch (error) {
     showError(`Could not open ${uri}.`, error);
@@ -201,7 +231,7 @@ async function openUri(uri: string) {
 
 const actions: PanelActions = {
   open: (id) => void openNode(id),
-  openUri: (uri) => void openUri(uri),
+  openUri: (uri, project) => void openUri(uri, project),
   isCompared: (id) => compared.has(id),
   toggleCompare(id, name) {
     if (compared.has(id)) compared.delete(id);
@@ -291,4 +321,7 @@ renderLegend();
 renderTray();
 renderTokenState();
 if (!getToken()) askToken();
-else if (location.hash.length > 1) void openNode(decodeURIComponent(location.hash.slice(1)));
+else {
+  void loadProjects().catch((error) => showError('Could not list the projects.', error));
+  if (location.hash.length > 1) void openNode(decodeURIComponent(location.hash.slice(1)));
+}

@@ -1,14 +1,15 @@
 /** The side panel: one node's record, metadata cards, tags, aliases and alias history. */
-import { h } from './dom.js';
+import { action, h, link } from './dom.js';
 import { formatBytes, formatDuration, formatNumber, formatTime, shortId } from './format.js';
 import { KIND_STYLE } from './graph.js';
 import { KIND_OF, type Detail, type MetadataEntry } from './queries.js';
+import { groupBy } from '../../src/domain/group.js';
 
 export interface PanelActions {
   /** Opens another node in the explorer (a producer, an alias target, a datum:// link). */
   open(id: string): void;
-  /** Opens whatever a datum:// URI names. */
-  openUri(uri: string): void;
+  /** Opens whatever a datum://, model:// or dataset:// URI names, in `project` when the URI came from one. */
+  openUri(uri: string, project?: string): void;
   isCompared(id: string): boolean;
   toggleCompare(id: string, name: string): void;
 }
@@ -20,24 +21,21 @@ function field(label: string, value: Node | string | number | null | undefined) 
   return [h('dt', {}, label), h('dd', {}, value == null || value === '' ? dash() : value)];
 }
 
-function link(uri: string, actions: PanelActions) {
-  if (uri.startsWith('datum://') || uri.startsWith('model://') || uri.startsWith('dataset://')) {
-    return h('a', { href: '#', class: 'uri', title: 'Open in the explorer', onclick: (e: Event) => (e.preventDefault(), actions.openUri(uri)) }, uri);
-  }
-  return h('a', { href: uri, class: 'uri', target: '_blank', rel: 'noopener noreferrer' }, uri);
-}
+/** A value as a link where its scheme allows one; a graph node's URI opens in its own project. */
+const uriLink = (uri: string, actions: PanelActions, project?: string) => link(uri, (target) => actions.openUri(target, project));
 
-function nodeLink(id: string, text: string, actions: PanelActions) {
-  return h('a', { href: '#', onclick: (e: Event) => (e.preventDefault(), actions.open(id)) }, text);
-}
+const nodeLink = (id: string, text: string, actions: PanelActions) => action(text, () => actions.open(id));
 
-/** A metadata value rendered by its type: sizes in human units, URIs as links, dtypes and paths as code. */
-export function renderValue(entry: MetadataEntry, actions: PanelActions): Node {
+/**
+ * A metadata value rendered by its type: sizes in human units, URIs as links, dtypes and
+ * paths as code. `project` is the one the value was logged in, where a datum:// alias points.
+ */
+export function renderValue(entry: MetadataEntry, actions: PanelActions, project?: string): Node {
   switch (entry.type) {
     case 'STORAGE_SIZE':
       return h('span', { class: 'v-size', title: `${entry.value} bytes` }, entry.display || formatBytes(entry.value as number));
     case 'URI':
-      return link(String(entry.value), actions);
+      return uriLink(String(entry.value), actions, project);
     case 'DTYPE':
       return h('code', { class: 'v-dtype' }, String(entry.value));
     case 'PATH':
@@ -57,14 +55,14 @@ export function renderValue(entry: MetadataEntry, actions: PanelActions): Node {
   }
 }
 
-/** Metadata grouped as cards: ungrouped keys first, then each group, the system record last. */
-function metadataCards(entries: MetadataEntry[], actions: PanelActions) {
+/**
+ * Metadata as cards, one per group (a value's identity is its group and key, so
+ * `accuracy` and `model_metrics.accuracy` sit on two cards): ungrouped keys first, then each
+ * group, the system record last.
+ */
+function metadataCards(entries: MetadataEntry[], actions: PanelActions, project?: string) {
   if (!entries.length) return h('p', { class: 'muted' }, 'No metadata logged.');
-  const groups = new Map<string, MetadataEntry[]>();
-  for (const entry of entries) {
-    const group = entry.group ?? '';
-    groups.set(group, [...(groups.get(group) ?? []), entry]);
-  }
+  const groups = groupBy(entries, (entry) => entry.group ?? '');
   const order = [...groups.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return h(
     'div',
@@ -72,14 +70,15 @@ function metadataCards(entries: MetadataEntry[], actions: PanelActions) {
     order.map((group) =>
       h(
         'section',
-        { class: `card${group === 'system' ? ' card-system' : ''}`, 'data-group': group || 'general' },
+        { class: `card${group === 'system' ? ' card-system' : ''}`, 'data-group': group },
         h('h4', {}, group || 'General'),
         h(
           'dl',
           {},
           groups.get(group)!.map((entry) => [
-            h('dt', { title: `logged by ${entry.loggedBy} · ${entry.source} · ${formatTime(entry.loggedAt)}` }, entry.key.startsWith(`${group}.`) ? entry.key.slice(group.length + 1) : entry.key),
-            h('dd', { 'data-type': entry.type }, renderValue(entry, actions)),
+            // a long key is cut short on the card; its title keeps all of it
+            h('dt', { title: `${entry.key}\nlogged by ${entry.loggedBy} · ${entry.source} · ${formatTime(entry.loggedAt)}` }, entry.key),
+            h('dd', { 'data-type': entry.type, 'data-key': entry.key, 'data-name': entry.name }, renderValue(entry, actions, project)),
           ]),
         ),
       ),
@@ -97,7 +96,7 @@ function datumRecord(d: Detail, actions: PanelActions) {
   return h(
     'dl',
     { class: 'record' },
-    field('URI', d.uri ? link(d.uri, actions) : null),
+    field('URI', d.uri ? uriLink(d.uri, actions, d.project?.name) : null),
     field('Path', d.path ? code(d.path) : null),
     field('Size', d.size != null ? h('span', { title: `${d.size} bytes` }, formatBytes(d.size)) : null),
     field('SHA-256', d.sha256 ? h('code', { class: 'hash', title: d.sha256 }, d.sha256) : null),
@@ -116,7 +115,7 @@ function executionRecord(e: Detail, actions: PanelActions) {
     field('Kind', e.executionKind?.toLowerCase()),
     field('Status', h('span', { class: `state state-${e.executionStatus?.toLowerCase()}` }, e.executionStatus?.toLowerCase() ?? '')),
     field('Commit', e.commit ? code(e.commit) : null),
-    field('Repository', e.repository ? link(e.repository, actions) : null),
+    field('Repository', e.repository ? uriLink(e.repository, actions, e.project?.name) : null),
     field('Image', e.image ? code(e.image) : null),
     field('Hardware', e.hardware),
     field('Host', e.host),
@@ -131,6 +130,29 @@ function executionRecord(e: Detail, actions: PanelActions) {
     field('Created by', e.createdBy),
     field('Pipeline run', e.parent ? nodeLink(e.parent.id, e.parent.name, actions) : null),
   );
+}
+
+/** A pipeline run's steps in the order they ran: the run has no lineage edges of its own to draw. */
+function steps(e: Detail, actions: PanelActions) {
+  if (!e.steps?.length) return e.executionKind === 'PIPELINE' ? [h('h3', {}, 'Steps'), h('p', { class: 'muted' }, 'No steps recorded.')] : null;
+  const ordered = [...e.steps].sort((a, b) => (a.startedAt ?? a.createdAt).localeCompare(b.startedAt ?? b.createdAt));
+  return [
+    h('h3', {}, `Steps (${ordered.length})`),
+    h(
+      'ol',
+      { class: 'steps' },
+      ordered.map((step) =>
+        h(
+          'li',
+          { 'data-id': step.id },
+          nodeLink(step.id, step.name, actions),
+          h('small', { class: 'muted' }, ` ${step.kind.toLowerCase()} · `),
+          h('span', { class: `state state-${step.status.toLowerCase()}` }, step.status.toLowerCase()),
+          h('small', { class: 'muted', title: step.id }, ` ${shortId(step.id)}`),
+        ),
+      ),
+    ),
+  ];
 }
 
 function versionRecord(v: Detail) {
@@ -202,9 +224,10 @@ export function renderPanel(detail: Detail, actions: PanelActions): HTMLElement 
         : null,
     ),
     record,
+    steps(detail, actions),
     approvals(detail),
     h('h3', {}, 'Metadata'),
-    metadataCards(detail.metadata, actions),
+    metadataCards(detail.metadata, actions, detail.project?.name),
     h('h3', {}, 'Tags'),
     tags(detail),
     aliases(detail, actions),

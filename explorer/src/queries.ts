@@ -3,7 +3,7 @@
  * node types (an execution's and a model version's `status`, a datum's `uri` scalar and a
  * version's string) are aliased apart, as GraphQL requires.
  */
-import { gql } from './api.js';
+import { ApiError, gql } from './api.js';
 import type { LineageEdge, LineageKind } from '../../src/domain/lineage.js';
 
 export type { LineageEdge };
@@ -73,41 +73,81 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What an alias name may look like; anything else is only searched as a path. */
 const ALIAS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** The projects this token may read, by name: the page's project picker. */
+export async function fetchProjects(): Promise<string[]> {
+  const data = await gql<{ projects: Array<{ name: string }> }>(`{ projects(first: 1000) { name } }`);
+  return data.projects.map((p) => p.name);
+}
+
+/** A look-up by a name unique only within a project: an alias, an external URI, a version URI. */
+interface Lookup {
+  field: 'datum' | 'modelVersion' | 'datasetVersion';
+  uri: string;
+}
+
+/** Root fields per request when asking project by project: the API's cost limit allows fewer than 50. */
+const PROJECTS_PER_REQUEST = 40;
+
+/** The API's answer when a name exists in several projects and none was chosen. */
+const ambiguous = (error: unknown) => error instanceof ApiError && error.code === 'BAD_USER_INPUT' && error.field === 'project';
+
+/**
+ * Looks a name up in `project`, or in every project when none is chosen: a name found in
+ * several comes back once per project (asked of each project the token sees, in one
+ * request per 40), so the page can list the matches by project.
+ */
+async function find(lookup: Lookup, project: string | null, projects: () => Promise<string[]>): Promise<Summary[]> {
+  const one = `query($uri: String!, $project: String) { found: ${lookup.field}(uri: $uri, project: $project) { ...Summary } } ${SUMMARY}`;
+  try {
+    return present((await gql<{ found: Summary | null }>(one, { uri: lookup.uri, project })).found);
+  } catch (error) {
+    if (project || !ambiguous(error)) throw error;
+  }
+  const names = await projects();
+  const found: Summary[] = [];
+  for (let start = 0; start < names.length; start += PROJECTS_PER_REQUEST) {
+    const chunk = names.slice(start, start + PROJECTS_PER_REQUEST);
+    const each = `query($uri: String!, ${chunk.map((_, i) => `$p${i}: String!`).join(', ')}) {
+      ${chunk.map((_, i) => `p${i}: ${lookup.field}(uri: $uri, project: $p${i}) { ...Summary }`).join('\n')}
+    } ${SUMMARY}`;
+    const data = await gql<Record<string, Summary | null>>(each, { uri: lookup.uri, ...Object.fromEntries(chunk.map((name, i) => [`p${i}`, name])) });
+    found.push(...chunk.map((_, i) => data[`p${i}`]).filter((s): s is Summary => s != null));
+  }
+  return found;
+}
+
 /**
  * What the search box names: an id, a URI (datum://<id or alias>, model://, dataset://,
- * s3://…), an alias name, or the start of a path. Returns every match, so the page can open
- * a single one at once and list several.
+ * s3://…), an alias name, or the start of a path, within `project` or in every project the
+ * token sees. Returns every match, so the page can open a single one at once and list several.
  */
-export async function search(text: string): Promise<Summary[]> {
+export async function search(text: string, project: string | null, projects: () => Promise<string[]>): Promise<Summary[]> {
   const q = text.trim();
+  // ids are unique across projects
   if (UUID.test(q)) return present((await gql<{ node: Summary | null }>(`query($id: ID!) { node(id: $id) { ...Summary } } ${SUMMARY}`, { id: q })).node);
-  if (q.startsWith('model://')) {
-    return present((await gql<{ modelVersion: Summary | null }>(`query($uri: String!) { modelVersion(uri: $uri) { ...Summary } } ${SUMMARY}`, { uri: q })).modelVersion);
-  }
-  if (q.startsWith('dataset://')) {
-    return present((await gql<{ datasetVersion: Summary | null }>(`query($uri: String!) { datasetVersion(uri: $uri) { ...Summary } } ${SUMMARY}`, { uri: q })).datasetVersion);
-  }
-  if (q.includes('://')) return present((await gql<{ datum: Summary | null }>(`query($uri: String!) { datum(uri: $uri) { ...Summary } } ${SUMMARY}`, { uri: q })).datum);
+  if (q.startsWith('model://')) return find({ field: 'modelVersion', uri: q }, project, projects);
+  if (q.startsWith('dataset://')) return find({ field: 'datasetVersion', uri: q }, project, projects);
+  if (q.includes('://')) return find({ field: 'datum', uri: q }, project, projects);
 
   const byPath = gql<{ datums: { edges: Array<{ node: Summary }> } }>(
-    `query($prefix: String!) { datums(filter: { pathPrefix: $prefix }, first: 25) { edges { node { ...Summary } } } } ${SUMMARY}`,
-    { prefix: q },
+    `query($prefix: String!, $project: String) { datums(filter: { pathPrefix: $prefix, project: $project }, first: 25) { edges { node { ...Summary } } } } ${SUMMARY}`,
+    { prefix: q, project },
   );
-  const byAlias = ALIAS_NAME.test(q)
-    ? gql<{ datum: Summary | null }>(`query($uri: String!) { datum(uri: $uri) { ...Summary } } ${SUMMARY}`, { uri: `datum://${q}` })
-    : Promise.resolve({ datum: null });
-  const [paths, alias] = await Promise.allSettled([byPath, byAlias]);
+  const byAlias = ALIAS_NAME.test(q) ? find({ field: 'datum', uri: `datum://${q}` }, project, projects) : Promise.resolve([]);
+  const [paths, aliases] = await Promise.allSettled([byPath, byAlias]);
   if (paths.status === 'rejected') throw paths.reason;
   const found = paths.value.datums.edges.map((e) => e.node);
-  if (alias.status === 'fulfilled' && alias.value.datum && !found.some((d) => d.id === alias.value.datum!.id)) found.unshift(alias.value.datum);
-  // An alias that exists but cannot be resolved (ambiguous across projects) says why in its error.
-  if (!found.length && alias.status === 'rejected' && alias.reason?.code !== 'NOT_FOUND') throw alias.reason;
+  if (aliases.status === 'fulfilled') found.unshift(...aliases.value.filter((a) => !found.some((d) => d.id === a.id)));
+  // an alias name that is not valid as a URI says why in its error
+  if (!found.length && aliases.status === 'rejected' && aliases.reason?.code !== 'NOT_FOUND') throw aliases.reason;
   return found;
 }
 
 const present = (node: Summary | null) => (node ? [node] : []);
 
 export interface MetadataEntry {
+  /** The value's identity: `group.key`, or `key` when ungrouped. */
+  name: string;
   key: string;
   group: string | null;
   type: 'STRING' | 'NUMBER' | 'BOOLEAN' | 'JSON' | 'NULL' | 'STORAGE_SIZE' | 'URI' | 'DTYPE' | 'PATH' | 'DATETIME';
@@ -118,7 +158,7 @@ export interface MetadataEntry {
   source?: string;
 }
 
-const ENTRY = `fragment Entry on MetadataEntry { key group type value display loggedAt loggedBy source }`;
+const ENTRY = `fragment Entry on MetadataEntry { name key group type value display loggedAt loggedBy source }`;
 
 export interface AliasMove {
   at: string;
@@ -150,6 +190,7 @@ export interface Detail extends Summary {
   costCurrency?: string | null;
   attempt?: number;
   parent?: { id: string; name: string } | null;
+  steps?: Array<{ id: string; name: string; kind: string; status: string; createdAt: string; startedAt: string | null }>;
   reads?: Array<{ inputName: string; alias: string | null }>;
   approvals?: Array<{ at: string; by: string; from: string; to: string; comment: string | null }>;
   tags: Array<{ name: string }>;
@@ -177,6 +218,7 @@ export async function fetchDetail(id: string): Promise<Detail | null> {
           createdAt startedAt endedAt duration createdBy commit repository image hardware host commands parameters
           costAmount costCurrency attempt
           parent { id name }
+          steps { id name kind status createdAt startedAt }
           reads { inputName alias }
           tags { name }
           metadata { ...Entry }
@@ -192,17 +234,29 @@ export async function fetchDetail(id: string): Promise<Detail | null> {
   return data.node;
 }
 
+/** A metadata value or a creation parameter across the compared executions; `deltas` come at the inputs' precision. */
+export interface ComparisonRow {
+  name: string;
+  key: string;
+  group: string | null;
+  differs: boolean;
+  values: unknown[];
+  deltas: Array<number | null>;
+}
+
 export interface Comparison {
-  executions: Array<{ id: string; name: string; kind: string; status: string; createdAt: string }>;
-  rows: Array<{ key: string; group: string | null; differs: boolean; deltas: Array<number | null>; cells: Array<MetadataEntry | null> }>;
+  executions: Array<{ id: string; name: string; kind: string; status: string; createdAt: string; project: { name: string } }>;
+  rows: Array<ComparisonRow & { cells: Array<MetadataEntry | null> }>;
+  parameters: ComparisonRow[];
 }
 
 export async function compareExecutions(ids: string[]): Promise<Comparison> {
   const data = await gql<{ compareExecutions: Comparison }>(
     `query Compare($ids: [ID!]!) {
       compareExecutions(ids: $ids) {
-        executions { id name kind status createdAt }
-        rows { key group differs deltas cells { key group type value display } }
+        executions { id name kind status createdAt project { name } }
+        rows { name key group differs values deltas cells { name key group type value display } }
+        parameters { name key group differs values deltas }
       }
     }`,
     { ids },
