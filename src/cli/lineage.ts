@@ -1,78 +1,23 @@
 import type { ApiClient } from './client.js';
 import type { Direction, LineageEdge } from '../domain/lineage.js';
-
-interface Shown {
-  __typename?: string;
-  id: string;
-  path?: string | null;
-  uri?: string;
-  name?: string;
-  kind?: string;
-  status?: string;
-  versionUri?: string;
-  versionStatus?: string;
-}
-
-interface LineageNode {
-  id: string;
-  kind: string;
-  distance: number;
-  frontier: boolean;
-  redacted: boolean;
-  node: Shown | null;
-}
+import { describe, kindOf, resolveRef, SHOWN, SHOWN_NODE, type Shown, type ShownNode } from './nodes.js';
 
 export interface LineageGraph {
   root: Shown;
-  nodes: LineageNode[];
+  nodes: ShownNode[];
   edges: LineageEdge[];
   depthReached: number;
   truncated: boolean;
 }
 
-// Datum.uri (Uri) and a version's uri (String) differ in type, so the versions' are aliased
-const SHOWN = `__typename id ... on Datum { path uri } ... on Execution { name kind status }
-  ... on ModelVersion { versionUri: uri versionStatus: status } ... on DatasetVersion { versionUri: uri }`;
-
 const LINEAGE = `query($id: ID!, $direction: LineageDirection!, $depth: Int!, $limit: Int!) {
   lineage(id: $id, direction: $direction, depth: $depth, limit: $limit) {
     root { ${SHOWN} }
-    nodes { id kind distance frontier redacted node { ${SHOWN} } }
+    nodes { ${SHOWN_NODE} }
     edges { from to type inputName }
     depthReached truncated
   }
 }`;
-
-/** Which query turns a URI into the id lineage starts from. */
-function rootQuery(ref: string): { query: string; field: string } | null {
-  if (!ref.includes('://')) return null;
-  const field = ref.startsWith('model://') ? 'modelVersion' : ref.startsWith('dataset://') ? 'datasetVersion' : 'datum';
-  return { field, query: `query($uri: String!, $project: String) { found: ${field}(uri: $uri, project: $project) { id } }` };
-}
-
-/** The id `ref` names: itself, or what its URI resolves to now (an alias where it points). */
-export async function resolveRoot(client: ApiClient, ref: string, project?: string): Promise<string | null> {
-  const lookup = rootQuery(ref);
-  if (!lookup) return ref;
-  const { found } = await client.request(lookup.query, { uri: ref, project });
-  return found?.id ?? null;
-}
-
-const KIND: Record<string, string> = { Datum: 'DATUM', Execution: 'EXECUTION', ModelVersion: 'MODEL_VERSION', DatasetVersion: 'DATASET_VERSION' };
-
-function describe(node: Shown | null, kind: string, id: string): string {
-  if (!node) return `${kind} ${id} (another project: hidden)`;
-  switch (node.__typename) {
-    case 'Datum':
-      return `${node.path ?? node.uri}  ${node.path ? node.uri : ''}`.trimEnd();
-    case 'Execution':
-      return `${node.name}  ${node.kind} ${node.status}  ${node.id}`;
-    case 'ModelVersion':
-      return `${node.versionUri}  ${node.versionStatus}`;
-    default:
-      return node.versionUri ?? node.id;
-  }
-}
 
 /**
  * Which node an edge leads to, walking `direction` from `at`. Edges are stored datum ->
@@ -101,7 +46,7 @@ export function formatTree(graph: LineageGraph, direction: Direction): string {
     const n = nodes.get(id);
     return n ? `${n.kind.padEnd(15)} ${describe(n.node, n.kind, id)}${n.frontier ? ' …' : ''}` : id;
   };
-  const rootKind = KIND[graph.root.__typename ?? ''] ?? 'NODE';
+  const rootKind = kindOf(graph.root);
   const lines = [`${rootKind.padEnd(15)} ${describe(graph.root, rootKind, graph.root.id)}`];
   const seen = new Set([graph.root.id]);
   const walk = (id: string, indent: string) => {
@@ -133,11 +78,7 @@ export interface LineageOptions {
 
 /** `pedigree lineage <uri|id>`: upstream by default; both trees with --up --down. */
 export async function lineageCommand(ref: string, options: LineageOptions, client: ApiClient): Promise<number> {
-  const id = await resolveRoot(client, ref, options.project);
-  if (!id) {
-    console.error(`pedigree lineage: nothing found at '${ref}'`);
-    return 1;
-  }
+  const id = await resolveRef(client, ref, options.project);
   const directions: Direction[] = options.down ? (options.up ? ['UPSTREAM', 'DOWNSTREAM'] : ['DOWNSTREAM']) : ['UPSTREAM'];
   const graphs: Partial<Record<Direction, LineageGraph>> = {};
   for (const direction of directions) {
