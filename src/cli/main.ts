@@ -5,10 +5,14 @@ import { configVariables, ConfigError, loadConfig } from '../config.js';
 import { LocalNeo4jError } from '../neo4j-local/launcher.js';
 import { log } from '../logging.js';
 import { packageRoot } from '../paths.js';
+import { DIFF_DEPTH, IMPACT_DEPTH, IMPACT_LIMIT, LINEAGE_DEPTH, LINEAGE_LIMIT, PATH_HOPS, PATH_LIMIT } from '../domain/lineage.js';
 import { withClient } from './client.js';
+import { diffCommand } from './diff.js';
 import { executionCommand, recordOptions } from './execution.js';
+import { impactCommand } from './impact.js';
 import { ingestCommand } from './ingest.js';
 import { lineageCommand } from './lineage.js';
+import { pathsCommand } from './paths.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
 import { TRACE_DEPTH, traceCommand } from './trace.js';
@@ -19,6 +23,12 @@ const integer = (value: string) => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
   return Number(value);
 };
+
+// what the lineage commands accept for a node, and how they choose among projects and times
+const REF = 'an id, datum://<id>, datum://<alias>, an external URI, model://<name>/<n> or dataset://<name>/<version>';
+const PROJECT = 'the project, when an alias or version URI exists in several';
+const AS_OF = 'an ISO time (2024-06-03T12:00:00Z): the graph as it stood then, a datum://<alias> where it pointed then';
+const HOP = 'one hop is datum -> execution -> datum';
 
 const program = new Command('pedigree')
   .description('Pedigree: a GraphQL lineage and metadata API over Neo4j')
@@ -97,15 +107,51 @@ program
 program
   .command('lineage')
   .description('Print the lineage of a datum, execution, model version or dataset version as a tree')
-  .argument('<ref>', 'an id, datum://<id>, datum://<alias>, an external URI, model://<name>/<n> or dataset://<name>/<version>')
+  .argument('<ref>', REF)
   .option('--up', 'what it was derived from (the default)')
   .option('--down', 'what was derived from it (with --up: both trees)')
-  .option('--depth <n>', 'hops to walk, 1..50; one hop is datum -> execution -> datum', integer, 3)
-  .option('--limit <n>', 'most nodes to show, 1..10000; the nearest are kept', integer, 500)
-  .option('--project <name>', 'the project, when an alias or version URI exists in several')
+  .option('--depth <n>', `hops to walk, 1..${LINEAGE_DEPTH.max}; ${HOP}`, integer, LINEAGE_DEPTH.default)
+  .option('--limit <n>', `most nodes to show, 1..${LINEAGE_LIMIT.max}; the nearest are kept`, integer, LINEAGE_LIMIT.default)
+  .option('--project <name>', PROJECT)
   .option('--json', 'print the lineage graph (nodes, edges, depthReached, truncated) as JSON')
   .addHelpText('after', API_HELP)
   .action((ref: string, options) => withClient('lineage', (client) => lineageCommand(ref, options, client)));
+
+program
+  .command('impact')
+  .description('What breaks if a datum, execution, model version or dataset version is wrong: the deployments and the model versions waiting for approval downstream, the aliases that point or pointed there, every downstream node by kind')
+  .argument('<ref>', REF)
+  .option('--depth <n>', `hops to walk downstream, 1..${IMPACT_DEPTH.max}; ${HOP}`, integer, IMPACT_DEPTH.default)
+  .option('--limit <n>', `most nodes, 1..${IMPACT_LIMIT.max}; the nearest are kept`, integer, IMPACT_LIMIT.default)
+  .option('--as-of <time>', AS_OF)
+  .option('--project <name>', PROJECT)
+  .option('--json', 'print the impact (root, nodes, deployments, modelVersions, datasetVersions, aliases, truncated) as JSON')
+  .addHelpText('after', `${API_HELP}\nAn alias is "current" when it points at the node now (or at --as-of), "past" when it\npointed there once. A node marked … has more downstream beyond --depth.`)
+  .action((ref: string, options) => withClient('impact', (client) => impactCommand(ref, options, client)));
+
+program
+  .command('paths')
+  .description('How one node led to another: every path between two nodes, following lineage one way, shortest first, with the input each step read')
+  .argument('<from>', REF)
+  .argument('<to>', 'the other node, in the same forms')
+  .option('--max-hops <n>', `longest path, 1..${PATH_HOPS.max}; ${HOP}`, integer, PATH_HOPS.default)
+  .option('--limit <n>', `most paths, 1..${PATH_LIMIT.max}; the shortest are kept`, integer, PATH_LIMIT.default)
+  .option('--as-of <time>', AS_OF)
+  .option('--project <name>', PROJECT)
+  .option('--json', 'print the paths (direction, paths with their nodes and edges, truncated) as JSON')
+  .addHelpText('after', `${API_HELP}\nDOWNSTREAM: <to> was derived from <from>; UPSTREAM: <from> was derived from <to>;\nor not connected within --max-hops (exit code 0 all the same).`)
+  .action((from: string, to: string, options) => withClient('paths', (client) => pathsCommand(from, to, options, client)));
+
+program
+  .command('diff')
+  .description('Why two datums, model versions or dataset versions differ: their upstreams compared step by step, with the commit, image, hardware, parameters, metadata and inputs that changed')
+  .argument('<a>', REF)
+  .argument('<b>', 'the other node, of the same kind, in the same forms')
+  .option('--depth <n>', `hops to walk upstream of each, 1..${DIFF_DEPTH.max}; ${HOP}`, integer, DIFF_DEPTH.default)
+  .option('--project <name>', PROJECT)
+  .option('--json', 'print the diff (a, b, common, onlyInA, onlyInB, executions with their changes) as JSON')
+  .addHelpText('after', `${API_HELP}\nSteps are paired by name, the nearest run of each name in each upstream; an input\nthat changed shows what each run read.`)
+  .action((a: string, b: string, options) => withClient('diff', (client) => diffCommand(a, b, options, client)));
 
 program.addCommand(tokenCommand());
 
