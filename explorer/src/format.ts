@@ -31,6 +31,9 @@ export function formatDelta(delta: number, bytes = false): string {
   return sign + (bytes ? formatStorageSize(size) : Number.isInteger(size) ? size.toLocaleString('en') : String(size));
 }
 
+/** A count and its noun: 1 node, 3 nodes. */
+export const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The last segment of a path, which is what tells files apart in a graph. */
 export const basename = (path: string) => path.split('/').filter(Boolean).pop() ?? path;
 

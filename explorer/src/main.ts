@@ -2,6 +2,7 @@
 import { ApiError, clearToken, getToken, gql, setToken } from './api.js';
 import { renderComparison } from './compare.js';
 import { $, h, replace } from './dom.js';
+import { count } from './format.js';
 import { groupBy } from '../../src/domain/group.js';
 import { createLineageView, describe, KIND_STYLE, type GraphNode } from './graph.js';
 import { renderPanel, type PanelActions } from './panel.js';
@@ -166,9 +167,9 @@ async function openNode(id: string) {
     const root = view.nodes().find((n) => n.id === id);
     setStatus(
       h('strong', {}, root ? describe(root).title : id),
-      ` · ${graph.nodes.length + 1} nodes, ${graph.edges.length} edges, depth ${graph.depthReached}`,
+      ` · ${count(graph.nodes.length + 1, 'node')}, ${count(graph.edges.length, 'edge')}, depth ${graph.depthReached}`,
       graph.truncated ? h('span', { class: 'cut' }, ` · cut at ${LIMIT} nodes`) : '',
-      frontier ? h('span', { class: 'cut' }, ` · ${frontier} dashed node${frontier === 1 ? '' : 's'} lead further: click to expand`) : '',
+      frontier ? h('span', { class: 'cut' }, ` · ${count(frontier, 'dashed node')} ${frontier === 1 ? 'leads' : 'lead'} further: click to expand`) : '',
     );
     renderTray();
     view.select(id);
@@ -184,7 +185,7 @@ async function expand(node: GraphNode) {
   try {
     const added = view.merge(await fetchLineage(node.id, 'BOTH', 1, LIMIT), node.id);
     renderTray();
-    setStatus(h('strong', {}, describe(node).title), ` expanded: ${added} new node${added === 1 ? '' : 's'} · ${view.nodes().length} in view`);
+    setStatus(h('strong', {}, describe(node).title), ` expanded: ${count(added, 'new node')} · ${view.nodes().length} in view`);
   } catch (error) {
     showError(`Could not expand ${describe(node).title}.`, error);
   }

@@ -1,6 +1,6 @@
 /** The side panel: one node's record, metadata cards, tags, aliases and alias history. */
 import { action, h, link } from './dom.js';
-import { formatBytes, formatDuration, formatNumber, formatTime, shortId } from './format.js';
+import { count, formatBytes, formatDuration, formatNumber, formatTime, shortId } from './format.js';
 import { KIND_STYLE } from './graph.js';
 import { KIND_OF, type Detail, type MetadataEntry } from './queries.js';
 import { groupBy } from '../../src/domain/group.js';
@@ -186,7 +186,7 @@ function aliases(d: Detail, actions: PanelActions) {
         'section',
         { class: 'alias' },
         h('div', { class: 'alias-head' }, h('code', {}, `datum://${a.name}`), a.protected ? h('span', { class: 'pill pill-protected' }, 'protected') : null),
-        h('p', { class: 'muted small' }, `${a.history.totalCount} move${a.history.totalCount === 1 ? '' : 's'}`),
+        h('p', { class: 'muted small' }, count(a.history.totalCount, 'move')),
         h(
           'ol',
           { class: 'timeline' },
