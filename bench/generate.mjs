@@ -98,7 +98,7 @@ export function generateGraph({ seed, targetNodes, chainLength }) {
     const entries = keys.map(([key, type, group, value]) => {
       const v = value(random);
       return {
-        // `name` is the value's identity and address, group.key (src/metadata/rules.ts; no key here holds a dot to escape)
+        // `name` is the value's identity and address, group.key (src/domain/metadata.ts; no key here holds a dot to escape)
         id: uuid(), project, name: group ? `${group}.${key}` : key, key, group, type, value: JSON.stringify(v), loggedAt, loggedBy: 'bench', source: 'API',
         num: type === 'NUMBER' ? v : null, str: type === 'STRING' ? v : null, bool: type === 'BOOLEAN' ? v : null,
       };

@@ -1,5 +1,5 @@
 // Loads a generated graph with batched UNWIND statements straight through the driver,
-// writing the shape the API writes (src/services/executions.ts, src/metadata/store.ts,
+// writing the shape the API writes (src/services/executions.ts, src/db/cypher/metadata.ts,
 // src/services/tags.ts, src/services/aliases.ts): `:Entity` and `project` on every node,
 // a READ mirror beside every CONSUMED_BY, metadata as MetadataEntry:Current nodes, and
 // alias moves as AliasMove nodes. One writer stream: parallel batches would lock the

@@ -8,7 +8,7 @@ export const Alias = {
   target: relatedOne('aliasTarget'),
   protected: (n: Parent) => n.protected === true,
   history: relatedPage('aliasMoves'),
-  consumers: (n: Parent, a: { pointingAt?: string | null }, ctx: RequestContext) => ctx.services.aliases.consumers(n, a.pointingAt),
+  consumers: (n: Parent, a: { pointingAt?: string | null; first?: number | null }, ctx: RequestContext) => ctx.services.aliases.consumers(n, a.pointingAt, a.first),
 };
 
 export const AliasMove = {

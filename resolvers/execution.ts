@@ -10,7 +10,7 @@ export const Execution = {
   parent: relatedOne('parentOf'),
   steps: related('stepsOf'),
   inputs: related('inputsOfExecution'),
-  reads: (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.readsOf.load(n.id),
+  reads: (n: Parent, args: { first?: number | null }, ctx: RequestContext) => ctx.loaders.readsOf(args.first).load(n.id),
   outputs: related('outputsOfExecution'),
   datasetVersions: related('datasetVersionsOf'),
   modelVersions: related('modelVersionsOf'),

@@ -1,6 +1,6 @@
 import type { GraphQLFieldResolver } from 'graphql';
-import type { RequestContext } from '../context.js';
-import { requiredRole, requireRole } from './roles.js';
+import type { RequestContext } from '../src/context.js';
+import { requiredRole, requireRole } from '../src/domain/roles.js';
 
 type Resolvers = Record<string, GraphQLFieldResolver<unknown, RequestContext, any>>;
 

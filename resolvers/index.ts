@@ -1,4 +1,4 @@
-import { guard } from '../src/access/guard.js';
+import { guard } from './guard.js';
 import { scalarResolvers } from '../src/scalars/index.js';
 import { Alias, AliasMove } from './alias.js';
 import { Datum } from './datum.js';

@@ -1,4 +1,4 @@
-import { display, type MetadataType } from '../src/metadata/rules.js';
+import { display, type MetadataType } from '../src/domain/metadata.js';
 import { relatedOne, type Parent } from './shared.js';
 
 const parsed = (n: Parent) => (n.value === null || n.value === undefined ? null : JSON.parse(n.value));

@@ -1,8 +1,9 @@
 import type { RequestContext } from '../src/context.js';
 import type { SetAliasInput } from '../src/services/aliases.js';
-import type { CreateExecutionInput, OutputInput } from '../src/services/executions.js';
+import type { CreateExecutionInput } from '../src/services/executions.js';
+import type { OutputInput } from '../src/domain/outputs.js';
 import type { InputRef } from '../src/services/refs.js';
-import type { IngestArgs } from '../src/services/ingest.js';
+import type { IngestArgs } from '../src/ingest/request.js';
 import type { DecisionInput } from '../src/services/approvals.js';
 
 type Ctx = RequestContext;

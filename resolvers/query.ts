@@ -1,9 +1,7 @@
 import type { RequestContext } from '../src/context.js';
 import type { Direction, LineageFilter } from '../src/domain/lineage.js';
-import type { DatumFilter } from '../src/services/datums.js';
-import type { ExecutionFilter } from '../src/services/executions.js';
+import type { AuditFilter, DatumFilter, ExecutionFilter } from '../src/domain/filters.js';
 import type { VersionService } from '../src/services/versions.js';
-import type { AuditFilter } from '../src/services/audit.js';
 import { byId } from './shared.js';
 
 type Ctx = RequestContext;

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../src/context.js';
 import type { Direction } from '../src/domain/lineage.js';
-import type { Entity } from '../src/loaders/index.js';
-import type { RelationName } from '../src/loaders/relations.js';
+import type { Entity } from '../src/db/records.js';
+import type { RelationName } from '../src/db/cypher/relations.js';
 import { relationConnection } from '../src/services/connection.js';
 
 /** Field resolvers that several types share. */
@@ -11,7 +11,8 @@ type WalkArgs = { depth: number; limit: number };
 
 export const projectField = (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.projectByName.load(n.project);
 
-export const related = (name: RelationName) => (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.relation(name).load(n.id);
+/** A per-parent list field: `first` items (the relation's default and maximum apply). */
+export const related = (name: RelationName) => (n: Parent, args: { first?: number | null }, ctx: RequestContext) => ctx.loaders.related(name, args.first).load(n.id);
 
 export const relatedOne = (name: RelationName) => (n: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.single(name, n.id);
 
@@ -21,9 +22,9 @@ export const relatedPage = (name: RelationName) => (n: Parent, args: PageArgs, c
 const walk = (direction: Direction) => async (n: Parent, args: WalkArgs, ctx: RequestContext) =>
   (await ctx.services.lineage.walk(n.id, direction, args.depth, args.limit))?.nodes ?? [];
 
-/** `metadata(keys, history)` on every describable type. */
-export const metadataField = (n: Parent, args: { keys?: string[] | null; history: boolean }, ctx: RequestContext) =>
-  ctx.loaders.metadataOf(args.keys, args.history).load(n.id);
+/** `metadata(keys, history, first)` on every describable type. */
+export const metadataField = (n: Parent, args: { keys?: string[] | null; history: boolean; first?: number | null }, ctx: RequestContext) =>
+  ctx.loaders.metadataOf(args.keys, args.history, args.first).load(n.id);
 
 /** upstream/downstream on every lineage node type. */
 export const lineageFields = { upstream: walk('UPSTREAM'), downstream: walk('DOWNSTREAM') };

@@ -13,8 +13,7 @@ const versionFields = {
 export const Model = {
   project: projectField,
   versions: relatedPage('versionsOf'),
-  latestApproved: async (n: Parent, _: unknown, ctx: RequestContext) =>
-    (await ctx.loaders.relation('versionsOf').load(n.id)).find((v) => v.status === 'APPROVED') ?? null,
+  latestApproved: relatedOne('latestApprovedOf'),
 };
 
 export const ModelVersion = { ...versionFields, model: relatedOne('ownerOfVersion'), approvals: related('approvalsOf') };
@@ -24,5 +23,5 @@ export const Dataset = { project: projectField, versions: relatedPage('versionsO
 export const DatasetVersion = {
   ...versionFields,
   dataset: relatedOne('ownerOfVersion'),
-  aliases: async (n: Parent, _: unknown, ctx: RequestContext) => (await ctx.loaders.relation('versionAliasesOf').load(n.id)).map((a) => a.name as string),
+  aliases: async (n: Parent, args: { first?: number | null }, ctx: RequestContext) => (await ctx.loaders.related('versionAliasesOf', args.first).load(n.id)).map((a) => a.name as string),
 };

@@ -2,9 +2,11 @@ import type { Driver } from 'neo4j-driver';
 import { Executor, type ExecutorObserver, type Query } from './db/executor.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import { createServices, type Services } from './services/index.js';
-import type { AuditContext } from './access/audit.js';
-import type { Principal } from './access/roles.js';
-import type { TokenStore } from './access/tokens.js';
+import { randomUUID } from 'node:crypto';
+import { auditRecord, type AuditContext } from './domain/audit.js';
+import { auditEntryQuery } from './db/cypher/audit.js';
+import type { Principal } from './domain/roles.js';
+import type { TokenStore } from './services/tokens.js';
 
 /** What every resolver receives: who asks, and the services and loaders of this request only. */
 export interface RequestContext {
@@ -33,7 +35,9 @@ export interface ContextDeps {
 export function createContext(deps: ContextDeps, principal: Principal): RequestContext {
   const audit: AuditContext = { principal };
   const scope = principal.projects === '*' ? null : principal.projects;
-  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, audit, scope });
+  // the guard names the mutation once it knows it; the entry is written with its first write
+  const journal = () => (audit.operation ? auditEntryQuery(auditRecord({ principal, operation: audit.operation }), randomUUID()) : null);
+  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, journal, scope });
   const loaders = createLoaders(executor);
   return { principal, loaders, audit, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal) };
 }

@@ -7,7 +7,7 @@ import { Executor, type Query } from './db/executor.js';
 import { isMigrated, migrate } from './db/migrations.js';
 import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
 import { createApp } from './server.js';
-import { TokenStore } from './access/tokens.js';
+import { TokenStore } from './services/tokens.js';
 import { log, setLogLevel } from './logging.js';
 import { Metrics } from './metrics.js';
 

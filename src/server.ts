@@ -15,9 +15,10 @@ import { resolvers } from '../resolvers/index.js';
 import { createContext, type ContextDeps, type RequestContext } from './context.js';
 import type { Query } from './db/executor.js';
 import { explorerDir, schemaDir } from './paths.js';
-import { tokenFromHeader, type TokenStore } from './access/tokens.js';
+import type { TokenStore } from './services/tokens.js';
+import { authenticate } from './http/auth.js';
 import { databaseUnreachable } from './domain/errors.js';
-import { complexityPlugin, depthRule, fragmentLimitError } from './access/limits.js';
+import { complexityPlugin, depthRule, fragmentLimitError } from './graphql/limits.js';
 import { favicon, graphqlLandingPage } from './landing.js';
 import { valohaiMetadataApi } from './http/valohai-metadata.js';
 import { log, requestLogging } from './logging.js';
@@ -79,17 +80,6 @@ export interface AppDeps extends ContextDeps {
   httpServer?: Server;
   onQuery?: (query: Query) => void;
   metrics: Metrics;
-}
-
-const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-
-/** Every GraphQL request carries a token; which one decides the principal and its role. */
-async function authenticate(tokens: TokenStore, header: string | undefined) {
-  const token = tokenFromHeader(header);
-  if (!token) throw unauthenticated('Send a token: Authorization: Bearer <token> (an admin makes one with `pedigree token create`)');
-  const principal = await tokens.authenticate(token);
-  if (!principal) throw unauthenticated('The token is unknown or revoked');
-  return principal;
 }
 
 /** Seconds a client should wait before retrying: about one probe period of Neo4jAvailability. */

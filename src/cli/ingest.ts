@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { readFolder } from '../ingest/folder.js';
 import type { IngestProblem } from '../ingest/parse.js';
-import type { IngestChange, IngestFile, IngestReport } from '../services/ingest.js';
+import type { IngestChange, IngestFile, IngestReport } from '../ingest/request.js';
 import { ApiError, createClient, type ApiClient } from './client.js';
 import { createExecution, startExecution, type NewExecution } from './execution.js';
 import { progress } from './progress.js';

@@ -1,5 +1,5 @@
 import { ApiError, type ApiClient } from './client.js';
-import { KIND_OF_LABEL } from '../domain/lineage.js';
+import { KIND_OF_LABEL } from '../domain/labels.js';
 
 /**
  * How the lineage commands name nodes: what a user types (an id or a URI) to the id the

@@ -2,7 +2,6 @@ import neo4j, { Driver, ManagedTransaction, Neo4jError, type QueryResult, Sessio
 import { MAX_RETRY_MS } from './driver.js';
 import { conflict, databaseUnreachable, forbidden, limitExceeded, PedigreeError } from '../domain/errors.js';
 import { toPlain } from './records.js';
-import { auditEntryQuery, type AuditContext } from '../access/audit.js';
 
 /** A built query: Cypher text (from fixed fragments only) and its parameters. */
 export interface Query {
@@ -31,8 +30,12 @@ export interface ExecutorOptions {
   /** Called once per Cypher statement sent, for round-trip counting (tests, bench, metrics). */
   onQuery?: (query: Query) => void;
   observer?: ExecutorObserver;
-  /** The request's audit record: a write transaction of a mutation adds its entry before committing. */
-  audit?: AuditContext;
+  /**
+   * A statement every write transaction runs first (a mutation's audit entry), made once
+   * per write before its first attempt. It must carry a unique id: a retry that meets that
+   * id knows the first attempt committed.
+   */
+  journal?: () => Query | null;
   /**
    * The projects the request may see: null for all, absent for the server's own work
    * (migrations, authentication), which is the only work that runs without the predicate.
@@ -61,19 +64,19 @@ export class Executor {
    * One write transaction: all of `work` commits, or none of it.
    *
    * The driver runs `work` again when the connection drops, even during COMMIT, when the
-   * first attempt may have committed. A mutation's audit entry, with its id made once
-   * before the first attempt (and unique), is therefore written first: a second attempt
-   * after a commit meets that id and stops before doing anything twice, and the caller
-   * is told the change was applied rather than getting it applied again.
+   * first attempt may have committed. The journal statement, with its id made once before
+   * the first attempt (and unique), is therefore written first: a second attempt after a
+   * commit meets that id and stops before doing anything twice, and the caller is told the
+   * change was applied rather than getting it applied again.
    */
   write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const audit = this.options.audit?.operation ? auditEntryQuery({ principal: this.options.audit.principal, operation: this.options.audit.operation }) : null;
+    const journal = this.options.journal?.() ?? null;
     return this.withSession(neo4j.session.WRITE, (s) =>
       s.executeWrite(async (managed) => {
         const tx = this.wrap(managed);
-        if (audit) {
+        if (journal) {
           try {
-            await tx.run(audit);
+            await tx.run(journal);
           } catch (error) {
             if (isConstraintError(error)) throw alreadyApplied();
             throw error;

@@ -1,3 +1,4 @@
+import { NODE_LABELS } from '../domain/labels.js';
 import type { Executor } from './executor.js';
 
 /**
@@ -9,11 +10,10 @@ import type { Executor } from './executor.js';
  * `project` (a property with indexes rather than an IN_PROJECT edge: filtering and
  * isolation become an index predicate instead of an extra expand per row).
  */
-const LABELS = ['Project', 'Execution', 'Datum', 'Alias', 'Tag', 'Model', 'ModelVersion', 'Dataset', 'DatasetVersion', 'MetadataEntry'];
 
 export const MIGRATIONS: string[] = [
   'CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE',
-  ...LABELS.map((l) => `CREATE CONSTRAINT ${snake(l)}_id IF NOT EXISTS FOR (n:${l}) REQUIRE n.id IS UNIQUE`),
+  ...NODE_LABELS.map((l) => `CREATE CONSTRAINT ${snake(l)}_id IF NOT EXISTS FOR (n:${l}) REQUIRE n.id IS UNIQUE`),
   'CREATE CONSTRAINT project_name IF NOT EXISTS FOR (n:Project) REQUIRE n.name IS UNIQUE',
   // Names that are unique within a project.
   'CREATE CONSTRAINT tag_name IF NOT EXISTS FOR (n:Tag) REQUIRE (n.project, n.name) IS UNIQUE',
@@ -37,7 +37,7 @@ export const MIGRATIONS: string[] = [
   'CREATE INDEX audit_created IF NOT EXISTS FOR (n:AuditEntry) ON (n.createdAt)',
   // A retried write meets its own audit entry's id when its first attempt committed (see Executor.write).
   'CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE',
-  // Predicates on the current value of a metadata name (group.key; see src/metadata/store.ts).
+  // Predicates on the current value of a metadata name (group.key; see src/db/cypher/metadata.ts).
   'CREATE INDEX current_name IF NOT EXISTS FOR (n:Current) ON (n.name)',
   'CREATE INDEX current_name_num IF NOT EXISTS FOR (n:Current) ON (n.name, n.num)',
   'CREATE INDEX current_name_str IF NOT EXISTS FOR (n:Current) ON (n.name, n.str)',

@@ -1,5 +1,8 @@
 import neo4j, { isDate, isDateTime, isDuration, isInt, isLocalDateTime, isNode, isRelationship } from 'neo4j-driver';
 
+/** A node as the API sees it: its properties plus its labels. */
+export type Entity = Record<string, any> & { id: string; labels: string[] };
+
 /**
  * The one place where Neo4j values become plain JavaScript: integers become numbers
  * (bigint past 2^53, so sizes stay exact), temporals ISO strings, nodes their properties

@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { Query } from '../db/executor.js';
-import { NOW } from '../db/cypher/time.js';
 import type { Principal } from './roles.js';
 
 /** What the audit log records of the mutation a request runs. */
@@ -35,22 +32,24 @@ function summarise(args: Record<string, unknown>): string {
   return text.length > SUMMARY_LIMIT ? `${text.slice(0, SUMMARY_LIMIT - 3)}...` : text;
 }
 
-export function auditEntryQuery(audit: Required<AuditContext>): Query {
+/** What the audit log records of one mutation: who, which operation, about what, in which project. */
+export interface AuditRecord {
+  principal: string;
+  tokenId: string | null;
+  operation: string;
+  targetId: string | null;
+  /** The project the mutation names; null when only its target can tell. */
+  project: string | null;
+  summary: string;
+}
+
+export function auditRecord(audit: Required<AuditContext>): AuditRecord {
   return {
-    cypher: `OPTIONAL MATCH (target:Entity {id: $targetId})
-CREATE (:AuditEntry {id: $id, createdAt: ${NOW}, principal: $principal, tokenId: $tokenId, operation: $operation, targetId: $targetId,
-                     project: coalesce($projectArg, target.project), summary: $summary})`,
-    // Commits only with the mutation, whose own statements apply the project check; the
-    // entry's project (named by the mutation, or its target's) decides which admins see it.
-    global: 'the audit entry commits only with its checked mutation',
-    params: {
-      projectArg: projectOf(audit.operation.args),
-      id: randomUUID(),
-      principal: audit.principal.name,
-      tokenId: audit.principal.tokenId,
-      operation: audit.operation.name,
-      targetId: targetOf(audit.operation.args),
-      summary: summarise(audit.operation.args),
-    },
+    principal: audit.principal.name,
+    tokenId: audit.principal.tokenId,
+    operation: audit.operation.name,
+    targetId: targetOf(audit.operation.args),
+    project: projectOf(audit.operation.args),
+    summary: summarise(audit.operation.args),
   };
 }

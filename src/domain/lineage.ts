@@ -1,7 +1,7 @@
-import { badInput, checkRange, limitExceeded } from './errors.js';
-import { parseDateTime } from '../scalars/validators.js';
-import { checked } from './validation.js';
+import { checkRange } from './errors.js';
 import type { MetadataPredicate } from './predicates.js';
+import type { LineageKind } from './labels.js';
+export type { LineageKind };
 
 /**
  * Lineage walk bounds. One hop of `depth` is Datum -> Execution -> Datum (two graph
@@ -32,7 +32,6 @@ export const MAX_FAN_OUT = 10_000;
 export const DERIVED_BUDGET = 200_000;
 
 export type Direction = 'UPSTREAM' | 'DOWNSTREAM';
-export type LineageKind = 'DATUM' | 'EXECUTION' | 'MODEL_VERSION' | 'DATASET_VERSION';
 export type ExecutionStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'STOPPED';
 
 /** An edge of a lineage answer, as the API sends it (the explorer reads the same shape). */
@@ -44,16 +43,6 @@ export interface LineageEdge {
   /** For DERIVED edges: the hidden nodes between `from` and `to`, upstream first. */
   via?: string[] | null;
 }
-
-/** Graph label of each lineage kind (the closed set the walk may return). */
-export const KIND_OF_LABEL: Record<string, LineageKind> = {
-  Datum: 'DATUM',
-  Execution: 'EXECUTION',
-  ModelVersion: 'MODEL_VERSION',
-  DatasetVersion: 'DATASET_VERSION',
-};
-
-export const LABEL_OF_KIND = Object.fromEntries(Object.entries(KIND_OF_LABEL).map(([label, kind]) => [kind, label])) as Record<LineageKind, string>;
 
 /** What a lineage question keeps in its answer and where its walk stops. */
 export interface LineageFilter {
@@ -75,33 +64,6 @@ export function lineageBounds(depth: number, limit: number) {
 
 /** Hops from the root for a node first reached after `edges` graph edges. */
 export const hopsFor = (edges: number) => Math.ceil(edges / 2);
-
-/**
- * `asOf` as an ISO instant: the graph as it stood then. A time in the future would answer
- * today's graph under a false label, and one before 1970 predates anything recorded.
- */
-export function checkAsOf(value: string | Date | null | undefined, now = Date.now()): string | null {
-  if (value === null || value === undefined) return null;
-  const iso = checked('asOf', parseDateTime, value);
-  const at = Date.parse(iso);
-  if (at > now) throw badInput(`asOf must not be in the future, got ${iso}`, { field: 'asOf' });
-  if (at < 0) throw badInput(`asOf must not be before 1970-01-01T00:00:00Z, got ${iso}`, { field: 'asOf' });
-  return iso;
-}
-
-/** A filter with its bounds checked; `stopAt` and `maxFanOut` change the walk, the rest what is kept. */
-export function checkFilter(filter: LineageFilter | null | undefined): LineageFilter {
-  if (!filter) return {};
-  if (filter.stopAt && filter.stopAt.length > MAX_STOP_NODES) {
-    throw limitExceeded(`filter.stopAt takes at most ${MAX_STOP_NODES} ids, got ${filter.stopAt.length}`, { field: 'filter.stopAt', max: MAX_STOP_NODES });
-  }
-  if (filter.maxFanOut !== null && filter.maxFanOut !== undefined) checkRange('filter.maxFanOut', filter.maxFanOut, 1, MAX_FAN_OUT);
-  return filter;
-}
-
-/** Whether the filter hides any node (kinds, tags, metadata or status): the answer then needs DERIVED edges. */
-export const hidesNodes = (f: LineageFilter) =>
-  !!(f.kinds?.length || f.tagsAny?.length || f.tagsAll?.length || f.metadata?.length || f.executionStatus?.length);
 
 /** Whether the filter changes the walk itself, which then goes hop by hop. */
 export const shapesWalk = (f: LineageFilter) => !!(f.stopAt?.length || f.maxFanOut);

@@ -1,13 +1,19 @@
 import { checkJsonDepth, parseDateTime, parseDType, parsePath, parseStorageSize, parseUri, show } from '../scalars/validators.js';
-import { formatStorageSize } from '../domain/sizes.js';
-import { NAME, NAME_RULE, parseRef } from '../domain/uris.js';
+import { formatStorageSize } from './sizes.js';
+import { NAME, NAME_RULE, parseRef } from './uris.js';
 
 /**
- * The metadata rules (DESIGN.md section 3), as a pure function shared by the API and by
- * ingestion: reserved `valohai.*` keys become actions, nested objects become groups,
+ * The metadata rules (the reference in docs/reference.md, section Metadata), as a pure
+ * function shared by the API and by ingestion: reserved `valohai.*` keys become actions, nested objects become groups,
  * `{"$type": T, "value": V}` becomes a typed value, everything else keeps its JSON type.
  * Problems are collected, not thrown, so a manifest can report every one in one pass.
  */
+/** Where a metadata value came from. */
+export type MetadataSource = 'API' | 'SIDECAR' | 'MANIFEST' | 'SYSTEM';
+
+/** Canonical JSON text of a value (bigints as digits), as stored in `value`. */
+export const json = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+
 export type MetadataType = 'STRING' | 'NUMBER' | 'BOOLEAN' | 'JSON' | 'NULL' | 'STORAGE_SIZE' | 'URI' | 'DTYPE' | 'PATH' | 'DATETIME';
 
 export interface MetadataValue {

@@ -37,3 +37,9 @@ export function checkBatch<T>(field: string, items: T[], min = 1): T[] {
   }
   return items;
 }
+
+/** Tag names: trimmed, 1-128 characters each, each once. */
+export function checkTags(tags: string[], field = 'tags'): string[] {
+  checkBatch(field, tags, 0);
+  return [...new Set(tags.map((t, i) => checkText(`${field}.${i}`, t.trim(), 128)))];
+}

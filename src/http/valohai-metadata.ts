@@ -1,11 +1,11 @@
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import { createContext, type ContextDeps } from '../context.js';
-import { requiredRole, requireRole, type Principal } from '../access/roles.js';
+import { requiredRole, requireRole, type Principal } from '../domain/roles.js';
 import { badInput, PedigreeError, type ErrorDetails } from '../domain/errors.js';
 import { checkJsonDepth } from '../scalars/validators.js';
 import { problemsError, type Applied } from '../services/metadata.js';
-import type { MetadataProblem } from '../metadata/rules.js';
+import type { MetadataProblem } from '../domain/metadata.js';
 
 /**
  * Valohai's three datum metadata endpoints over HTTP, so a script written for Valohai's API

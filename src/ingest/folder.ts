@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { opendir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { IngestFile } from '../services/ingest.js';
+import type { IngestFile } from './request.js';
 import { byFolder, isSidecar, MANIFEST_NAME, namingWarnings, orphanSidecar, parseManifestLine, parseSidecar, sidecarTarget, type IngestProblem } from './parse.js';
 
 /** Every regular file under `dir`, as a relative POSIX path, streamed (no whole listing in memory twice). */

@@ -1,6 +1,6 @@
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { groupBy } from '../domain/group.js';
-import { parseMetadata } from '../metadata/rules.js';
+import { parseMetadata } from '../domain/metadata.js';
 
 /**
  * Reading Valohai's two metadata forms, shared by `pedigree ingest` and the

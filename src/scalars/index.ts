@@ -6,7 +6,7 @@ import { checkJsonDepth, parseDType, parsePath, parseStorageSize, parseUri, seri
  * One validate function serves serialize, parseValue and parseLiteral; a rejection is a
  * BAD_USER_INPUT error that names the value and what is allowed, pointing at the literal.
  */
-function typedScalar<T>(name: string, description: string, validate: (v: unknown) => T, out: (v: T) => unknown = (v) => v) {
+function typedScalar<T>(name: string, validate: (v: unknown) => T, out: (v: T) => unknown = (v) => v) {
   const check = (value: unknown, node?: ValueNode) => {
     try {
       return validate(value);
@@ -19,7 +19,6 @@ function typedScalar<T>(name: string, description: string, validate: (v: unknown
   };
   return new GraphQLScalarType({
     name,
-    description,
     serialize: (value) => out(check(value)),
     parseValue: (value) => check(value),
     parseLiteral: (node) => {
@@ -31,15 +30,10 @@ function typedScalar<T>(name: string, description: string, validate: (v: unknown
   });
 }
 
-export const StorageSize = typedScalar(
-  'StorageSize',
-  'A size in bytes: a non-negative integer, exact past 2^53 (sent as a string of digits when it does not fit a JSON number).',
-  parseStorageSize,
-  serializeStorageSize,
-);
-export const Uri = typedScalar('Uri', 'An RFC 3986 URI with a scheme: s3://bucket/key, https://…, datum://<id>.', parseUri);
-export const DType = typedScalar('DType', 'A data type name: int64, float32, string, bool, datetime64[ns], …', parseDType);
-export const Path = typedScalar('Path', 'A normalised POSIX path without NUL or `..` segments, e.g. subdir/sub2/file.txt.', parsePath);
+export const StorageSize = typedScalar('StorageSize', parseStorageSize, serializeStorageSize);
+export const Uri = typedScalar('Uri', parseUri);
+export const DType = typedScalar('DType', parseDType);
+export const Path = typedScalar('Path', parsePath);
 
 /** A borrowed scalar whose input rejections carry BAD_USER_INPUT like ours. */
 function withInputCode(scalar: GraphQLScalarType, check: (value: unknown) => void = () => {}): GraphQLScalarType {
@@ -68,13 +62,19 @@ function withInputCode(scalar: GraphQLScalarType, check: (value: unknown) => voi
   });
 }
 
+/**
+ * A scalar's behaviour without its name and description: the SDL in schema/scalars.graphql
+ * describes every scalar, and a resolver that brought its own description would replace it.
+ */
+const behaviour = ({ serialize, parseValue, parseLiteral }: GraphQLScalarType) => ({ serialize, parseValue, parseLiteral });
+
 export const scalarResolvers = {
-  DateTime: withInputCode(GraphQLDateTime),
-  JSON: withInputCode(GraphQLJSON, checkJsonDepth),
-  JSONObject: withInputCode(GraphQLJSONObject, checkJsonDepth),
-  BigInt: withInputCode(GraphQLBigInt),
-  StorageSize,
-  Uri,
-  DType,
-  Path,
+  DateTime: behaviour(withInputCode(GraphQLDateTime)),
+  JSON: behaviour(withInputCode(GraphQLJSON, checkJsonDepth)),
+  JSONObject: behaviour(withInputCode(GraphQLJSONObject, checkJsonDepth)),
+  BigInt: behaviour(withInputCode(GraphQLBigInt)),
+  StorageSize: behaviour(StorageSize),
+  Uri: behaviour(Uri),
+  DType: behaviour(DType),
+  Path: behaviour(Path),
 };

@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, Tx } from '../db/executor.js';
-import { NOW } from '../db/cypher/time.js';
-import { badInput, conflict, forbidden, notFound } from '../domain/errors.js';
-import { hasRole, requireRole } from '../access/roles.js';
+import {
+  aliasConsumersQuery,
+  aliasQuery,
+  aliasTargetAsOfQuery,
+  aliasTargetQuery,
+  deleteAliasQuery,
+  moveAliasQuery,
+  moveCheckQuery,
+  protectAliasQuery,
+} from '../db/cypher/aliases.js';
+import { badInput, checkRange, conflict, forbidden, notFound } from '../domain/errors.js';
+import { hasRole, requireRole } from '../domain/roles.js';
 import { checkName } from '../domain/uris.js';
 import { optionalText } from '../domain/validation.js';
-import type { Entity } from '../loaders/index.js';
-import type { Principal } from '../access/roles.js';
+import type { Entity } from '../db/records.js';
+import type { Principal } from '../domain/roles.js';
 import { ensureProject } from './projects.js';
 import { KeyedGate } from '../domain/gate.js';
-import { visible } from '../db/cypher/scope.js';
 
 export interface SetAliasInput {
   project: string;
@@ -37,9 +45,7 @@ export class AliasService {
   ) {}
 
   get(project: string, name: string): Promise<Entity | null> {
-    return this.executor
-      .query({ cypher: 'MATCH (n:Alias {project: $project, name: $name}) RETURN n', params: { project, name } })
-      .then((rows) => rows[0]?.n ?? null);
+    return this.executor.query(aliasQuery(project, name)).then((rows) => rows[0]?.n ?? null);
   }
 
   /**
@@ -59,10 +65,7 @@ export class AliasService {
     // from a plain read, without opening a transaction or queueing for the alias's lock.
     const recheck = async () => {
       if (expected === null) return;
-      const [row] = await this.executor.query({
-        cypher: 'MATCH (:Alias {project: $project, name: $name})-[:POINTS_TO]->(d:Datum) RETURN d.id AS current',
-        params: { project: input.project, name: input.name },
-      });
+      const [row] = await this.executor.query(aliasTargetQuery(input.project, input.name));
       const current: string | null = row?.current ?? null;
       if (current !== expected) throw staleExpectation(input.name, expected, current);
     };
@@ -71,25 +74,13 @@ export class AliasService {
 
   /** Where the alias pointed at `asOf`: the target of the last move at or before it. */
   targetAsOf(aliasId: string, asOf: string): Promise<string | null> {
-    return this.executor
-      .query({
-        cypher: `MATCH (a:Alias {id: $id})-[:MOVED]->(m:AliasMove) WHERE m.at <= datetime($asOf) AND ${visible('a')}
-RETURN m.to AS target ORDER BY m.seq DESC LIMIT 1`,
-        params: { id: aliasId, asOf },
-      })
-      .then((rows) => rows[0]?.target ?? null);
+    return this.executor.query(aliasTargetAsOfQuery(aliasId, asOf)).then((rows) => rows[0]?.target ?? null);
   }
 
   /** Executions that read through the alias, optionally only while it pointed at one datum. */
-  consumers(alias: Entity, pointingAt?: string | null): Promise<Entity[]> {
-    return this.executor
-      .query({
-        cypher: `MATCH (e:Execution)-[r:READ {alias: $name}]->(d:Datum {project: $project})
-WHERE ($pointingAt IS NULL OR d.id = $pointingAt) AND ${visible('e')}
-RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
-        params: { name: alias.name, project: alias.project, pointingAt: pointingAt ?? null },
-      })
-      .then((rows) => rows.map((r) => r.e as Entity));
+  consumers(alias: Entity, pointingAt?: string | null, first?: number | null): Promise<Entity[]> {
+    const limit = checkRange('first', first ?? 100, 1, 1_000);
+    return this.executor.query(aliasConsumersQuery(alias.project, alias.name, pointingAt ?? null, limit)).then((rows) => rows.map((r) => r.e as Entity));
   }
 
   protect(project: string, name: string, value: boolean): Promise<Entity> {
@@ -98,10 +89,7 @@ RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
 
   delete(project: string, name: string): Promise<boolean> {
     return this.executor.write(async (tx) => {
-      const rows = await tx.run({
-        cypher: 'MATCH (a:Alias {project: $project, name: $name}) OPTIONAL MATCH (a)-[:MOVED]->(m:AliasMove) DETACH DELETE a, m RETURN count(*) AS n',
-        params: { project, name },
-      });
+      const rows = await tx.run(deleteAliasQuery(project, name));
       if (!rows.length || rows[0].n === 0) throw notFound(`Alias in project '${project}'`, name);
       return true;
     });
@@ -121,12 +109,7 @@ RETURN DISTINCT e ORDER BY e.createdAt, e.id`,
  */
 export async function moveAlias(tx: Tx, input: SetAliasInput, principal: Principal): Promise<Entity> {
   const expected = input.expectedDatumId ?? null;
-  const [seen] = await tx.run({
-    cypher: `MATCH (d:Datum {id: $datumId}) WHERE ${visible('d')}
-OPTIONAL MATCH (:Alias {project: $project, name: $name})-[:POINTS_TO]->(current:Datum)
-RETURN d.project AS project, current.id AS current`,
-    params: { datumId: input.datumId, project: input.project, name: input.name },
-  });
+  const [seen] = await tx.run(moveCheckQuery(input.project, input.name, input.datumId));
   if (!seen) throw notFound('Datum', input.datumId, { field: 'datumId' });
   if (seen.project !== input.project) {
     throw badInput(`datumId '${input.datumId}' is in project '${seen.project}'; an alias of '${input.project}' points within its project`, { field: 'datumId' });
@@ -135,27 +118,8 @@ RETURN d.project AS project, current.id AS current`,
   // A protected alias moves only by an approver (or admin), and only to a datum of an
   // APPROVED model version: production pointers follow the approval workflow.
   const mayMoveProtected = hasRole(principal, 'approver');
-  const [row] = await tx.run({
-    cypher: `MERGE (a:Entity:Alias {project: $project, name: $name})
-ON CREATE SET a.id = $id, a.protected = false, a.createdAt = ${NOW}
-SET a.revision = coalesce(a.revision, 0) + 1
-WITH a
-OPTIONAL MATCH (a)-[old:POINTS_TO]->(was:Datum)
-WITH a, old, was.id AS current,
-  a.protected AND NOT ($mayMoveProtected AND EXISTS {
-    MATCH (v:ModelVersion {status: 'APPROVED'})-[:CONTAINS]->(:Datum {id: $datumId}) WHERE ${visible('v')}
-  }) AS refused
-CALL {
-  WITH a, old, current, refused
-  WITH a, old, current WHERE NOT refused AND ($expected IS NULL OR current = $expected) AND (current IS NULL OR current <> $datumId)
-  MATCH (d:Datum {id: $datumId})
-  DELETE old
-  CREATE (a)-[:POINTS_TO]->(d)
-  SET a.updatedAt = ${NOW}, a.updatedBy = $by
-  CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, project: $project, seq: a.revision, at: ${NOW}, by: $by, from: current, to: $datumId, reason: $reason})
-}
-RETURN a, current, refused`,
-    params: {
+  const [row] = await tx.run(
+    moveAliasQuery({
       project: input.project,
       name: input.name,
       datumId: input.datumId,
@@ -165,8 +129,8 @@ RETURN a, current, refused`,
       reason: input.reason ?? null,
       id: randomUUID(),
       moveId: randomUUID(),
-    },
-  });
+    }),
+  );
   // Refusals are thrown, which rolls the transaction back: the revision bump included.
   if (row.refused) {
     requireRole(principal, 'approver', `Moving the protected alias '${input.name}'`);
@@ -181,7 +145,7 @@ const staleExpectation = (name: string, expected: string, current: string | null
 
 /** Marks an alias protected or not (admin). */
 export async function protectAlias(tx: Tx, project: string, name: string, value: boolean): Promise<Entity> {
-  const [row] = await tx.run({ cypher: 'MATCH (a:Alias {project: $project, name: $name}) SET a.protected = $value RETURN a', params: { project, name, value } });
+  const [row] = await tx.run(protectAliasQuery(project, name, value));
   if (!row) throw notFound(`Alias in project '${project}'`, name);
   return row.a as Entity;
 }

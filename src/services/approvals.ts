@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, Tx } from '../db/executor.js';
-import { NOW } from '../db/cypher/time.js';
+import { decideQuery, versionDatumsQuery } from '../db/cypher/approvals.js';
 import { badInput, conflict, notFound } from '../domain/errors.js';
 import { optionalText } from '../domain/validation.js';
-import type { Entity } from '../loaders/index.js';
-import type { Principal } from '../access/roles.js';
+import type { Entity } from '../db/records.js';
+import type { Principal } from '../domain/roles.js';
 import { moveAlias } from './aliases.js';
 import { lockNode } from './projects.js';
-import { visible } from '../db/cypher/scope.js';
 
 export type Decision = 'APPROVED' | 'REJECTED' | 'ARCHIVED';
 
@@ -50,13 +49,7 @@ export class ApprovalService {
       if (!FROM[decision].includes(version.status)) {
         throw conflict(`${version.uri} is ${version.status}; it can become ${decision} only from ${FROM[decision].join(' or ')}`, { current: version.status });
       }
-      const [row] = await tx.run({
-        cypher: `MATCH (v:ModelVersion {id: $id}) WHERE ${visible('v')}
-CREATE (v)-[:DECIDED]->(:Approval {id: $approvalId, project: v.project, at: ${NOW}, by: $by, from: v.status, to: $to, comment: $comment})
-SET v.status = $to, v.statusChangedAt = ${NOW}, v.statusChangedBy = $by
-RETURN v`,
-        params: { id: input.id, approvalId: randomUUID(), by: this.principal.name, to: decision, comment },
-      });
+      const [row] = await tx.run(decideQuery(input.id, randomUUID(), decision, this.principal.name, comment));
       if (input.promote) {
         const datumId = input.promote.datumId ?? (await this.onlyDatum(tx, input.id, version.uri));
         await moveAlias(tx, { project: version.project, name: input.promote.alias, datumId, expectedDatumId: input.promote.expectedDatumId, reason: `approved ${version.uri}${comment ? `: ${comment}` : ''}` }, this.principal);
@@ -66,7 +59,7 @@ RETURN v`,
   }
 
   private async onlyDatum(tx: Tx, versionId: string, uri: string): Promise<string> {
-    const rows = await tx.run({ cypher: `MATCH (:ModelVersion {id: $id})-[:CONTAINS]->(d:Datum) WHERE ${visible('d')} RETURN d.id AS id LIMIT 2`, params: { id: versionId } });
+    const rows = await tx.run(versionDatumsQuery(versionId));
     if (rows.length !== 1) throw badInput(`${uri} contains ${rows.length === 0 ? 'no datum' : 'several datums'}; name promote.datumId`, { field: 'promote.datumId' });
     return rows[0].id;
   }

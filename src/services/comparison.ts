@@ -1,5 +1,6 @@
 import { badInput, limitExceeded, notFound } from '../domain/errors.js';
-import type { Entity, Loaders } from '../loaders/index.js';
+import type { Entity } from '../db/records.js';
+import type { Loaders } from '../loaders/index.js';
 
 export const MAX_COMPARED = 20;
 

@@ -1,6 +1,7 @@
 import { badInput, checkRange } from '../domain/errors.js';
-import type { Entity, Loaders } from '../loaders/index.js';
-import type { RelationName } from '../loaders/relations.js';
+import type { Entity } from '../db/records.js';
+import type { Loaders } from '../loaders/index.js';
+import type { RelationName } from '../db/cypher/relations.js';
 
 /** Page sizes for every list: a default and a hard maximum. */
 export const PAGE = { default: 50, max: 1000 } as const;

@@ -1,22 +1,23 @@
-import type { Executor } from '../db/executor.js';
+import type { Executor, Query } from '../db/executor.js';
+import { aliasesByNameQuery, datumsByUriQuery } from '../db/cypher/datums.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { parseRef } from '../domain/uris.js';
-import type { Entity, Loaders } from '../loaders/index.js';
-import { commonWhere, listPage, type CommonFilter } from './lists.js';
+import type { Entity } from '../db/records.js';
+import type { Loaders } from '../loaders/index.js';
+import { listPage } from './lists.js';
+import { datumsWhere } from '../db/cypher/lists.js';
+import type { DatumFilter } from '../domain/filters.js';
 import type { AliasService } from './aliases.js';
 import { checked, checkSha256 } from '../domain/validation.js';
 import { parseDateTime } from '../scalars/validators.js';
-import { visible } from '../db/cypher/scope.js';
 
-export interface DatumFilter extends CommonFilter {
-  producer?: string | null;
-  pathPrefix?: string | null;
-  sha256?: string | null;
-}
-
-/** Finds a node by a key that is unique only within a project (aliases, version URIs). */
-export async function findInProject(executor: Executor, cypher: string, params: Record<string, unknown>, what: string, project?: string | null): Promise<Entity | null> {
-  const rows = await executor.query({ cypher, params: { ...params, project: project ?? null } });
+/**
+ * The one node a query finds by a key that is unique only within a project (aliases,
+ * version URIs, external URIs); found in several of the token's projects, the caller must
+ * choose one.
+ */
+export async function findInProject(executor: Executor, query: Query, what: string): Promise<Entity | null> {
+  const rows = await executor.query(query);
   if (rows.length > 1) {
     const projects = rows.map((r) => r.project).join(', ');
     throw badInput(`${what} exists in several projects (${projects}); pass project to choose one`, { field: 'project' });
@@ -31,36 +32,29 @@ export class DatumService {
     private readonly aliases: AliasService,
   ) {}
 
-  /** `datum(id)` or `datum(uri)`: `datum://<id>`, `datum://<alias>` (now), or an external URI. */
+  /**
+   * `datum(id)` or `datum(uri)`: `datum://<id>`, `datum://<alias>`, or an external URI. At
+   * `asOf` an alias resolves where it pointed then, and any datum recorded after that time
+   * is not there yet (null).
+   */
   async find(args: { id?: string | null; uri?: string | null; project?: string | null; asOf?: string | null }): Promise<Entity | null> {
     if (!!args.id === !!args.uri) throw badInput('datum takes exactly one of id and uri', { field: 'id' });
-    if (args.asOf && !args.uri?.toLowerCase().startsWith('datum://')) throw badInput('asOf applies to datum://<alias> URIs', { field: 'asOf' });
-    if (args.id) return this.datumOrNull(await this.loaders.nodeById.load(args.id));
+    const asOf = args.asOf ? checked('asOf', parseDateTime, args.asOf) : null;
+    const then = (datum: Entity | null) => (datum && asOf && datum.createdAt > asOf ? null : datum);
+    if (args.id) return then(this.datumOrNull(await this.loaders.nodeById.load(args.id)));
     const ref = parseRef(args.uri!, 'uri');
     switch (ref.kind) {
       case 'datumId':
-        return this.datumOrNull(await this.loaders.nodeById.load(ref.id));
+        return then(this.datumOrNull(await this.loaders.nodeById.load(ref.id)));
       case 'alias': {
         // as of a time, the alias's move history decides; now, its current target
-        const alias = await findInProject(
-          this.executor,
-          `MATCH (n:Alias {name: $name}) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
-          { name: ref.name },
-          `Alias 'datum://${ref.name}'`,
-          args.project,
-        );
+        const alias = await findInProject(this.executor, aliasesByNameQuery(ref.name, args.project ?? null), `Alias 'datum://${ref.name}'`);
         if (!alias) return null;
-        const target = args.asOf ? await this.aliases.targetAsOf(alias.id, checked('asOf', parseDateTime, args.asOf)) : await this.loaders.single('aliasTarget', alias.id).then((d) => d?.id ?? null);
+        const target = asOf ? await this.aliases.targetAsOf(alias.id, asOf) : await this.loaders.single('aliasTarget', alias.id).then((d) => d?.id ?? null);
         return target ? this.datumOrNull(await this.loaders.nodeById.load(target)) : null;
       }
       case 'external':
-        return findInProject(
-          this.executor,
-          `MATCH (n:Datum {uri: $uri}) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
-          { uri: ref.uri },
-          `Datum '${ref.uri}'`,
-          args.project,
-        );
+        return then(await findInProject(this.executor, datumsByUriQuery(ref.uri, args.project ?? null), `Datum '${ref.uri}'`));
       default:
         throw badInput(`uri must be a datum:// or external URI, got '${args.uri}'; use modelVersion or datasetVersion for versions`, { field: 'uri' });
     }
@@ -73,12 +67,7 @@ export class DatumService {
   }
 
   list(filter: DatumFilter | null | undefined, first?: number | null, after?: string | null) {
-    const where = commonWhere(filter);
-    if (filter?.producer) where.add('EXISTS { (n)-[:PRODUCED_BY]->(:Execution {id: $producer}) }', { producer: filter.producer });
-    if (filter?.pathPrefix) where.add('n.path STARTS WITH $pathPrefix', { pathPrefix: filter.pathPrefix });
-    // an empty string is a bad hash, not an absent filter: it must not list every datum
-    if (filter?.sha256 != null) where.add('n.sha256 = $sha256', { sha256: checkSha256('filter.sha256', filter.sha256) });
-    return listPage(this.executor, 'Datum', where, first, after);
+    return listPage(this.executor, 'Datum', datumsWhere(filter), first, after);
   }
 
   private datumOrNull(node: Entity | null): Entity | null {

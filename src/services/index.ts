@@ -10,12 +10,14 @@ import { MetadataService } from './metadata.js';
 import { ComparisonService } from './comparison.js';
 import { IngestService } from './ingest.js';
 import { ApprovalService } from './approvals.js';
-import { auditPage, type AuditFilter } from './audit.js';
-import type { Principal } from '../access/roles.js';
+import { auditPage } from './audit.js';
+import type { AuditFilter } from '../domain/filters.js';
+import type { Principal } from '../domain/roles.js';
 import { serverStatus } from './status.js';
 import { listProjects } from './projects.js';
 import { TagService } from './tags.js';
-import { DATASET, MODEL, VersionService } from './versions.js';
+import { VersionService } from './versions.js';
+import { DATASET, MODEL } from '../domain/versions.js';
 
 /** The services of one request, sharing its executor, loaders and principal. */
 export function createServices(executor: Executor, loaders: Loaders, principal: Principal) {

@@ -2,54 +2,13 @@ import type { Executor } from '../db/executor.js';
 import { groupBy } from '../domain/group.js';
 import { badInput } from '../domain/errors.js';
 import { checkBatch } from '../domain/validation.js';
-import type { Entity } from '../loaders/index.js';
 import { MANIFEST_NAME, parseManifest, type IngestProblem, type MetadataPiece } from '../ingest/parse.js';
-import { parseMetadata } from '../metadata/rules.js';
-import { checkOutputs, requireExecution, writeOutputs, type OutputInput, type OutputRow } from './executions.js';
+import { parseMetadata } from '../domain/metadata.js';
+import { requireExecution, writeOutputs } from './executions.js';
+import { checkOutputs, type CheckedOutput } from '../domain/outputs.js';
+import type { IngestArgs, IngestChange, IngestFile, IngestReport } from '../ingest/request.js';
 import { applyMetadata, type MetadataItem } from './metadata.js';
-import type { Principal } from '../access/roles.js';
-
-export interface IngestFile extends OutputInput {
-  /** Metadata from the file's sidecar, already parsed. */
-  sidecar?: Record<string, unknown> | null;
-  /** Metadata for this file from manifest lines, in line order. */
-  manifest?: Array<{ line: number; metadata: Record<string, unknown> }> | null;
-}
-
-export interface IngestArgs {
-  executionId: string;
-  files: IngestFile[];
-  /** A whole `valohai.metadata.jsonl` text, for callers that send it in one request. */
-  manifest?: string | null;
-  dryRun?: boolean | null;
-  allowPartial?: boolean | null;
-}
-
-export interface IngestChange {
-  path: string;
-  action: 'CREATE' | 'UNCHANGED' | 'UPDATE_METADATA';
-  datum: Entity | null;
-  /** Metadata names (`group.key`) written (or that would be). */
-  keys: string[];
-  /** Tags the reserved keys put on the datum (or would). */
-  tags: string[];
-  /** The alias the datum's metadata moves to it, if any. */
-  alias: string | null;
-  /** Model and dataset version URIs the datum joins. */
-  versions: string[];
-}
-
-export interface IngestReport {
-  dryRun: boolean;
-  written: boolean;
-  created: number;
-  unchanged: number;
-  valuesWritten: number;
-  changes: IngestChange[];
-  problems: IngestProblem[];
-  /** What was written but deserves a look: a value given twice for one file (the later one is current, the earlier kept as history). */
-  warnings: IngestProblem[];
-}
+import type { Principal } from '../domain/roles.js';
 
 /** What a file's reserved keys do besides values, shown in the report (and in a dry run). */
 interface FileActions {
@@ -87,11 +46,11 @@ export class IngestService {
     const manifest = args.manifest ? parseManifest(args.manifest, (p) => paths.has(p)) : { pieces: new Map<string, MetadataPiece[]>(), problems: [] };
     problems.push(...manifest.problems);
 
-    const good: Array<{ file: IngestFile; row: OutputRow; pieces: MetadataPiece[]; actions: FileActions }> = [];
+    const good: Array<{ file: IngestFile; row: CheckedOutput; pieces: MetadataPiece[]; actions: FileActions }> = [];
     const warnings: IngestProblem[] = [];
     args.files.forEach((file, i) => {
       const before = problems.length;
-      let row: OutputRow | undefined;
+      let row: CheckedOutput | undefined;
       try {
         [row] = checkOutputs([file], `files.${i}`);
       } catch (error) {

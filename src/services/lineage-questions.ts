@@ -1,8 +1,9 @@
 import { impactedAliasesQuery } from '../db/cypher/lineage.js';
+import { statusAsOfQuery } from '../db/cypher/approvals.js';
 import type { Executor } from '../db/executor.js';
 import { badInput, checkRange } from '../domain/errors.js';
+import { checkAsOf } from '../domain/lineage-checks.js';
 import {
-  checkAsOf,
   DIFF_DEPTH,
   DIFF_NODES,
   hopsFor,
@@ -15,8 +16,9 @@ import {
   type Direction,
   type LineageEdge,
 } from '../domain/lineage.js';
-import { SYSTEM_GROUP } from '../metadata/rules.js';
-import type { Entity, Loaders } from '../loaders/index.js';
+import { SYSTEM_GROUP } from '../domain/metadata.js';
+import type { Entity } from '../db/records.js';
+import type { Loaders } from '../loaders/index.js';
 import { kindOf, type LineageNode, type LineageService, type Walk } from './lineage.js';
 
 export interface ImpactedAlias {
@@ -75,6 +77,12 @@ export class LineageQuestionService {
     const datums = [root, ...seen].filter((n) => n.kind === 'DATUM');
     const byId = new Map(datums.map((n) => [n.id, n.entity]));
     const aliases = datums.length ? await this.executor.query(impactedAliasesQuery(datums.map((n) => n.id), asOf)) : [];
+    // at a past time, a model version's status is the one decided by then
+    const versions = ofKind('MODEL_VERSION');
+    if (asOf && versions.length) {
+      const status = new Map((await this.executor.query(statusAsOfQuery(versions.map((v) => v.id), asOf))).map((r) => [r.id as string, r.status as string]));
+      for (const node of seen) if (status.has(node.id)) node.entity = { ...node.entity, status: status.get(node.id) };
+    }
     return {
       root,
       nodes: walk.nodes,
@@ -100,8 +108,11 @@ export class LineageQuestionService {
     const asOf = checkAsOf(asOfArg);
     let direction: Direction | null = null;
     let forward: Walk | null = null;
+    // a walk cut at its node budget may have missed `to`: "not connected" is then not sure
+    let cut = false;
     for (const d of ['DOWNSTREAM', 'UPSTREAM'] as const) {
       const walk = await this.walkFrom(from, 'from', d, maxHops, PATH_NODES, asOf);
+      cut ||= walk.truncated;
       if (walk.nodes.some((n) => n.id === to)) {
         direction = d;
         forward = walk;
@@ -110,7 +121,7 @@ export class LineageQuestionService {
     }
     // `to` must exist even when nothing connects the two
     const back = await this.walkFrom(to, 'to', direction === 'UPSTREAM' ? 'DOWNSTREAM' : 'UPSTREAM', maxHops, PATH_NODES, asOf);
-    if (!direction || !forward) return { direction: null, paths: [], truncated: forward?.truncated ?? false };
+    if (!direction || !forward) return { direction: null, paths: [], truncated: cut };
     const maxEdges = 2 * maxHops;
     const fromStart = new Map([[from, 0], ...forward.nodes.map((n) => [n.id, n.edges] as const)]);
     const toEnd = new Map([[to, 0], ...back.nodes.map((n) => [n.id, n.edges] as const)]);
@@ -201,7 +212,7 @@ export class LineageQuestionService {
     const values = (entries: Entity[]) => new Map(entries.filter((e) => e.group !== SYSTEM_GROUP).map((e) => [e.name as string, JSON.parse(e.value)]));
     const [va, vb] = [values(ma), values(mb)];
     for (const name of [...new Set([...va.keys(), ...vb.keys()])].sort()) compare(`metadata.${name}`, va.get(name), vb.get(name));
-    const [ra, rb] = await Promise.all([a.id, b.id].map((id) => this.loaders.readsOf.load(id)));
+    const [ra, rb] = await Promise.all([a.id, b.id].map((id) => this.loaders.readsOf().load(id)));
     const inputs = (reads: Array<{ inputName: string; node: Entity }>) => {
       const byName = new Map<string, string[]>();
       for (const r of reads) byName.set(r.inputName, [...(byName.get(r.inputName) ?? []), r.node.id].sort());

@@ -2,13 +2,11 @@ import DataLoader from 'dataloader';
 import { keepCondition, lineageNodesQuery, lineageQuery, lineageStepQuery, type WalkShape } from '../db/cypher/lineage.js';
 import type { Executor, Row, Tx } from '../db/executor.js';
 import { badInput, notFound } from '../domain/errors.js';
+import { checkAsOf, checkFilter } from '../domain/lineage-checks.js';
 import {
-  checkAsOf,
-  checkFilter,
   COUNT_CAP,
   DERIVED_BUDGET,
   hopsFor,
-  KIND_OF_LABEL,
   lineageBounds,
   MAX_FAN_OUT,
   shapesWalk,
@@ -17,7 +15,9 @@ import {
   type LineageFilter,
   type LineageKind,
 } from '../domain/lineage.js';
-import type { Entity, Loaders } from '../loaders/index.js';
+import type { Entity } from '../db/records.js';
+import { KIND_OF_LABEL } from '../domain/labels.js';
+import type { Loaders } from '../loaders/index.js';
 
 export interface LineageNode {
   id: string;

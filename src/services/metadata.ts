@@ -2,17 +2,17 @@ import type { Executor, Row, Tx } from '../db/executor.js';
 import { groupBy } from '../domain/group.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { checkBatch } from '../domain/validation.js';
-import type { Entity } from '../loaders/index.js';
-import { parseMetadata, type MetadataProblem, type MetadataValue } from '../metadata/rules.js';
-import { json, writeEntriesQuery, type EntryRow, type MetadataSource } from '../metadata/store.js';
+import type { Entity } from '../db/records.js';
+import { json, parseMetadata, type MetadataProblem, type MetadataSource, type MetadataValue } from '../domain/metadata.js';
+import { currentValuesQuery, lockTargetsQuery, stepNamesQuery, writeEntriesQuery, type EntryRow } from '../db/cypher/metadata.js';
+import { executionQuery } from '../db/cypher/executions.js';
 import { moveAlias } from './aliases.js';
-import type { Principal } from '../access/roles.js';
-import { tagRowsQuery } from './tags.js';
+import type { Principal } from '../domain/roles.js';
+import { tagRowsQuery } from '../db/cypher/tags.js';
 import { joinVersions } from './versions.js';
-import { visible } from '../db/cypher/scope.js';
+import { randomUUID } from 'node:crypto';
+import { DESCRIBABLE } from '../domain/labels.js';
 
-/** Labels metadata can describe. */
-const DESCRIBABLE = ['Datum', 'Execution', 'ModelVersion', 'DatasetVersion'];
 
 export interface MetadataItem {
   targetId: string;
@@ -62,7 +62,11 @@ export class MetadataService {
       if (!found) throw notFound('Metadata target', target, { field: 'target' });
       targetId = found.id;
     }
-    return this.executor.write((tx) => applyMetadata(tx, [{ targetId, targetField: 'target', metadata, executionId, source: 'API', field: 'metadata' }], this.principal)).then((r) => r[0]);
+    return this.executor.write(async (tx) => {
+      if (executionId && !(await tx.run(executionQuery(executionId))).length) throw notFound('Execution', executionId, { field: 'execution' });
+      const [applied] = await applyMetadata(tx, [{ targetId, targetField: 'target', metadata, executionId, source: 'API', field: 'metadata' }], this.principal);
+      return applied;
+    });
   }
 
   /**
@@ -105,13 +109,7 @@ export interface ApplyOptions {
 export async function applyMetadata(tx: Tx, items: MetadataItem[], principal: Principal, options: ApplyOptions = {}): Promise<Applied[]> {
   const { labels = DESCRIBABLE, entries: withEntries = true, repeats = 'refuse' } = options;
   const ids = [...new Set(items.map((i) => i.targetId))];
-  const locked = await tx.run({
-    cypher: `MATCH (n:Entity) WHERE n.id IN $ids AND ${visible('n')}
-WITH n ORDER BY n.id
-SET n.revision = coalesce(n.revision, 0) + 1
-RETURN n`,
-    params: { ids },
-  });
+  const locked = await tx.run(lockTargetsQuery(ids));
   const targets = new Map(locked.map((r) => [r.n.id as string, r.n as Entity]));
   const prefixes = await stepPrefixes(tx, items, targets);
   const problems: MetadataProblem[] = [];
@@ -195,12 +193,7 @@ function chainsOf(parsed: ParsedItem[], repeats: 'refuse' | 'history', problems:
 async function changedChains(tx: Tx, chains: Chain[]): Promise<Chain[]> {
   const repeated = chains.filter((c) => c.links.length > 1 && c.links.at(-1)!.item.skipUnchanged);
   if (!repeated.length) return chains;
-  const rows = await tx.run({
-    cypher: `UNWIND $pairs AS pair
-MATCH (n:Entity {id: pair.target})<-[:DESCRIBES]-(c:Current {name: pair.name}) WHERE ${visible('n')}
-RETURN pair.target AS target, pair.name AS name, c.type AS type, c.value AS value`,
-    params: { pairs: repeated.map((c) => ({ target: c.target, name: c.name })) },
-  });
+  const rows = await tx.run(currentValuesQuery(repeated.map((c) => ({ target: c.target, name: c.name }))));
   const current = new Map(rows.map((r) => [`${r.target}\0${r.name}`, `${r.type}:${r.value}`]));
   return chains.filter((c) => {
     const last = c.links.at(-1)!;
@@ -216,7 +209,7 @@ function roundsOf(chains: Chain[]): EntryRow[][] {
   const rounds: EntryRow[][] = [];
   for (const chain of chains) {
     chain.links.forEach(({ value, item }, round) => {
-      (rounds[round] ??= []).push({ target: chain.target, values: [value], execution: item.executionId ?? null, source: item.source, skipUnchanged: item.skipUnchanged });
+      (rounds[round] ??= []).push({ id: randomUUID(), target: chain.target, value, execution: item.executionId ?? null, source: item.source, skipUnchanged: item.skipUnchanged });
     });
   }
   return rounds;
@@ -229,12 +222,7 @@ async function stepPrefixes(tx: Tx, items: MetadataItem[], targets: Map<string, 
   const pairs = items.filter((i) => i.executionId && i.executionId !== i.targetId && targets.get(i.targetId)?.labels.includes('Execution'));
   const out = new Map<MetadataItem, string>();
   if (!pairs.length) return out;
-  const rows = await tx.run({
-    cypher: `UNWIND $pairs AS pair
-MATCH (s:Execution {id: pair.step})-[:PART_OF]->(:Execution {id: pair.run}) WHERE ${visible('s')}
-RETURN pair.step AS step, pair.run AS run, s.name AS name`,
-    params: { pairs: pairs.map((i) => ({ step: i.executionId, run: i.targetId })) },
-  });
+  const rows = await tx.run(stepNamesQuery(pairs.map((i) => ({ step: i.executionId!, run: i.targetId }))));
   const names = new Map(rows.map((r) => [`${r.step}|${r.run}`, r.name as string]));
   for (const item of pairs) {
     const name = names.get(`${item.executionId}|${item.targetId}`);

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../db/executor.js';
-import { NOW } from '../db/cypher/time.js';
+import { aliasTargetsQuery, datumsByIdQuery, mergeExternalInputsQuery, versionsForInputsQuery } from '../db/cypher/inputs.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { datasetVersionUri, modelVersionUri, parseRef, type ParsedRef } from '../domain/uris.js';
 import { checkText } from '../domain/validation.js';
-import type { Entity } from '../loaders/index.js';
+import type { Entity } from '../db/records.js';
 import { parseUri } from '../scalars/validators.js';
 import { checked } from '../domain/validation.js';
-import { visible } from '../db/cypher/scope.js';
 
 export interface InputRef {
   datumId?: string | null;
@@ -43,15 +42,12 @@ export async function resolveInputRefs(tx: Tx, project: string, refs: InputRef[]
   const byId = new Map<string, Entity>();
   const ids = pick('datumId').map((t) => t.id);
   if (ids.length) {
-    for (const r of await tx.run({ cypher: `UNWIND $ids AS id MATCH (d:Datum {id: id}) WHERE ${visible('d')} RETURN d`, params: { ids } })) byId.set(r.d.id, r.d);
+    for (const r of await tx.run(datumsByIdQuery(ids))) byId.set(r.d.id, r.d);
   }
   const byAlias = new Map<string, Entity>();
   const aliases = pick('alias').map((t) => t.name);
   if (aliases.length) {
-    const rows = await tx.run({
-      cypher: 'UNWIND $names AS name MATCH (:Alias {project: $project, name: name})-[:POINTS_TO]->(d:Datum) RETURN name, d',
-      params: { project, names: aliases },
-    });
+    const rows = await tx.run(aliasTargetsQuery(project, aliases));
     for (const r of rows) byAlias.set(r.name, r.d);
   }
   const byUri = new Map<string, Entity>();
@@ -63,20 +59,7 @@ export async function resolveInputRefs(tx: Tx, project: string, refs: InputRef[]
       const ref = parseRef(uri, field);
       return { uri, owner: ref.kind === 'datasetVersion' ? ref.dataset : null, name: ref.kind === 'datasetVersion' ? ref.version : null };
     });
-    // a version of that name wins over a version alias of the same name
-    const rows = await tx.run({
-      cypher: `UNWIND $lookups AS l
-CALL {
-  WITH l MATCH (v:ModelVersion {project: $project, uri: l.uri}) RETURN v, 0 AS viaAlias
-  UNION
-  WITH l MATCH (v:DatasetVersion {project: $project, uri: l.uri}) RETURN v, 0 AS viaAlias
-  UNION
-  WITH l MATCH (:VersionAlias {project: $project, owner: l.owner, name: l.name})-[:POINTS_TO]->(v:DatasetVersion) RETURN v, 1 AS viaAlias
-}
-WITH l, v, viaAlias ORDER BY viaAlias
-RETURN l.uri AS uri, head(collect(v)) AS v, min(viaAlias) = 1 AS viaAlias`,
-      params: { project, lookups },
-    });
+    const rows = await tx.run(versionsForInputsQuery(project, lookups));
     for (const r of rows) {
       byUri.set(r.uri, r.v);
       if (r.viaAlias) throughAlias.add(r.uri);
@@ -84,13 +67,7 @@ RETURN l.uri AS uri, head(collect(v)) AS v, min(viaAlias) = 1 AS viaAlias`,
   }
   const external = [...new Set(pick('external').map((t) => t.uri))];
   if (external.length) {
-    const rows = await tx.run({
-      cypher: `UNWIND $rows AS row
-MERGE (d:Entity:Datum {project: $project, uri: row.uri})
-ON CREATE SET d.id = row.id, d.external = true, d.path = row.path, d.createdAt = ${NOW}
-RETURN row.uri AS uri, d`,
-      params: { project, rows: external.map((uri) => ({ uri, id: randomUUID(), path: externalPath(uri) })) },
-    });
+    const rows = await tx.run(mergeExternalInputsQuery(project, external.map((uri) => ({ uri, id: randomUUID(), path: externalPath(uri) }))));
     for (const r of rows) byUri.set(r.uri, r.d);
   }
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Executor } from '../db/executor.js';
-import { NOW } from '../db/cypher/time.js';
+import { createTokenQuery, liveTokenCountQuery, managedTokensQuery, registerAdminTokenQuery, revokeTokenQuery, useTokenQuery } from '../db/cypher/tokens.js';
 import { badInput, forbidden, notFound } from '../domain/errors.js';
 import { checkName } from '../domain/uris.js';
 import { checkText } from '../domain/validation.js';
-import { isRole, ROLES, type Principal, type Role } from './roles.js';
+import { isRole, ROLES, type Principal, type Role } from '../domain/roles.js';
 
 /**
  * API tokens: `pdg_` and 43 random base64url characters, stored only as their SHA-256
@@ -36,13 +36,6 @@ const toRecord = (t: Record<string, any>): TokenRecord => ({
 /** How long a looked-up token is trusted before it is read again (revocation delay). */
 const CACHE_MS = 5_000;
 
-/**
- * Tokens belong to no project, so their statements say so to the executor; an admin of
- * some projects manages only tokens confined to those projects (`$scope` below).
- */
-const TOKENS = 'tokens belong to no project';
-const MANAGED = '($scope IS NULL OR all(p IN t.projects WHERE p IN $scope))';
-
 export class TokenStore {
   constructor(
     private readonly executor: Executor,
@@ -66,41 +59,25 @@ export class TokenStore {
       if (outside) throw forbidden(`This token cannot grant project '${outside}'; it may grant only ${mine.join(', ')}`, { field: 'projects' });
     }
     const token = newToken();
-    const [row] = await this.executor.write((tx) =>
-      tx.run({
-        cypher: `CREATE (t:Token {id: $id, hash: $hash, name: $name, role: $role, projects: $projects, createdAt: ${NOW}}) RETURN t`,
-        global: TOKENS,
-        params: { id: randomUUID(), hash: hashToken(token), name: input.name, role: input.role, projects },
-      }),
-    );
+    const [row] = await this.executor.write((tx) => tx.run(createTokenQuery({ id: randomUUID(), hash: hashToken(token), name: input.name, role: input.role, projects })));
     return { token, record: toRecord(row.t) };
   }
 
   /** Registers a token given from outside (PEDIGREE_ADMIN_TOKEN) as an admin for every project. */
   async register(token: string, name: string): Promise<void> {
-    await this.executor.write((tx) =>
-      tx.run({
-        cypher: `MERGE (t:Token {hash: $hash})
-ON CREATE SET t.id = $id, t.name = $name, t.role = 'admin', t.projects = ['*'], t.createdAt = ${NOW}
-REMOVE t.revokedAt`,
-        global: TOKENS,
-        params: { hash: hashToken(token), id: randomUUID(), name },
-      }),
-    );
+    await this.executor.write((tx) => tx.run(registerAdminTokenQuery(hashToken(token), randomUUID(), name)));
   }
 
   count(): Promise<number> {
-    return this.executor.query({ cypher: 'MATCH (t:Token) WHERE t.revokedAt IS NULL RETURN count(t) AS n', global: TOKENS }).then((r) => r[0].n);
+    return this.executor.query(liveTokenCountQuery()).then((r) => r[0].n);
   }
 
   list(): Promise<TokenRecord[]> {
-    return this.executor.query({ cypher: `MATCH (t:Token) WHERE ${MANAGED} RETURN t ORDER BY t.createdAt, t.id` }).then((rows) => rows.map((r) => toRecord(r.t)));
+    return this.executor.query(managedTokensQuery()).then((rows) => rows.map((r) => toRecord(r.t)));
   }
 
   async revoke(id: string): Promise<TokenRecord> {
-    const [row] = await this.executor.write((tx) =>
-      tx.run({ cypher: `MATCH (t:Token {id: $id}) WHERE ${MANAGED} SET t.revokedAt = coalesce(t.revokedAt, ${NOW}) RETURN t`, params: { id } }),
-    );
+    const [row] = await this.executor.write((tx) => tx.run(revokeTokenQuery(id)));
     if (!row) throw notFound('Token', id);
     this.cache.clear();
     return toRecord(row.t);
@@ -111,23 +88,9 @@ REMOVE t.revokedAt`,
     const hash = hashToken(token);
     const cached = this.cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.principal;
-    const [row] = await this.executor.write((tx) =>
-      tx.run({
-        cypher: `MATCH (t:Token {hash: $hash}) WHERE t.revokedAt IS NULL
-SET t.lastUsedAt = ${NOW}
-RETURN t`,
-        global: TOKENS,
-        params: { hash },
-      }),
-    );
+    const [row] = await this.executor.write((tx) => tx.run(useTokenQuery(hash)));
     const principal: Principal | null = row ? { name: row.t.name, role: row.t.role, projects: row.t.projects.includes('*') ? '*' : row.t.projects, tokenId: row.t.id } : null;
     this.cache.set(hash, { principal, until: Date.now() + CACHE_MS });
     return principal;
   }
-}
-
-/** The token in `Authorization: Bearer <token>` or Valohai's `Authorization: Token <token>`. */
-export function tokenFromHeader(header: string | undefined): string | null {
-  const match = /^(?:Bearer|Token)\s+(\S+)\s*$/i.exec(header ?? '');
-  return match ? match[1] : null;
 }

@@ -1,30 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import type { Executor, Query, Tx } from '../db/executor.js';
-import { NOW } from '../db/cypher/time.js';
+import type { Executor, Tx } from '../db/executor.js';
+import {
+  bumpOwnerQuery,
+  containQuery,
+  createVersionQuery,
+  datumProjectsQuery,
+  joinVersionsQuery,
+  ownerQuery,
+  pointVersionAliasesQuery,
+  versionInProjectQuery,
+  versionQuery,
+  versionsByAliasQuery,
+  versionsByUriQuery,
+} from '../db/cypher/versions.js';
+import { DATASET, MODEL, type VersionKind } from '../domain/versions.js';
 import { badInput, conflict, notFound } from '../domain/errors.js';
 import { checkName, datasetVersionUri, modelVersionUri, parseRef } from '../domain/uris.js';
 import { checkBatch } from '../domain/validation.js';
-import type { Entity } from '../loaders/index.js';
+import type { Entity } from '../db/records.js';
 import { findInProject } from './datums.js';
-import type { Principal } from '../access/roles.js';
+import type { Principal } from '../domain/roles.js';
 import { ensureProject } from './projects.js';
-import { visible } from '../db/cypher/scope.js';
-import type { VersionJoin } from '../metadata/rules.js';
-import { tagRowsQuery } from './tags.js';
-
-/**
- * Models and datasets are the same shape: a named container with versions that contain
- * datums. Models number their versions (model://fraud/3) and carry an approval status;
- * datasets name theirs (dataset://big-data/processed).
- */
-export interface VersionKind {
-  owner: 'Model' | 'Dataset';
-  version: 'ModelVersion' | 'DatasetVersion';
-  scheme: 'model' | 'dataset';
-}
-
-export const MODEL: VersionKind = { owner: 'Model', version: 'ModelVersion', scheme: 'model' };
-export const DATASET: VersionKind = { owner: 'Dataset', version: 'DatasetVersion', scheme: 'dataset' };
+import type { VersionJoin } from '../domain/metadata.js';
+import { tagRowsQuery } from '../db/cypher/tags.js';
 
 export class VersionService {
   constructor(
@@ -34,9 +32,7 @@ export class VersionService {
   ) {}
 
   getOwner(project: string, name: string): Promise<Entity | null> {
-    return this.executor
-      .query({ cypher: `MATCH (n:${this.kind.owner} {project: $project, name: $name}) RETURN n`, params: { project, name } })
-      .then((rows) => rows[0]?.n ?? null);
+    return this.executor.query(ownerQuery(this.kind, project, name)).then((rows) => rows[0]?.n ?? null);
   }
 
   /** A version by `model://name/3` / `dataset://name/v2`; `project` is needed only where the URI exists in several. */
@@ -46,22 +42,10 @@ export class VersionService {
       throw badInput(`uri must look like ${this.kind.scheme}://<name>/<version>, got '${uri}'`, { field: 'uri' });
     }
     if ((ref.kind === 'modelVersion') !== (this.kind.scheme === 'model')) return null;
-    const version = await findInProject(
-      this.executor,
-      `MATCH (n:${this.kind.version} {uri: $uri}) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
-      { uri },
-      `${this.kind.version} '${uri}'`,
-      project,
-    );
+    const version = await findInProject(this.executor, versionsByUriQuery(this.kind, uri, project ?? null), `${this.kind.version} '${uri}'`);
     if (version || ref.kind !== 'datasetVersion') return version;
     // no version of that name: `dataset://name/latest` may be a version alias
-    return findInProject(
-      this.executor,
-      `MATCH (:VersionAlias {owner: $owner, name: $name})-[:POINTS_TO]->(n:DatasetVersion) WHERE ($project IS NULL OR n.project = $project) AND ${visible('n')} RETURN n, n.project AS project`,
-      { owner: ref.dataset, name: ref.version },
-      `Version alias '${uri}'`,
-      project,
-    );
+    return findInProject(this.executor, versionsByAliasQuery(ref.dataset, ref.version, project ?? null), `Version alias '${uri}'`);
   }
 
   /**
@@ -76,25 +60,12 @@ export class VersionService {
     return this.executor.write(async (tx) => {
       await ensureProject(tx, project);
       await this.requireDatums(tx, project, datumIds);
-      const [owner] = await tx.run({
-        cypher: `MERGE (o:Entity:${this.kind.owner} {project: $project, name: $name})
-ON CREATE SET o.id = $ownerId, o.createdAt = ${NOW}, o.versionCount = 0
-SET o.versionCount = o.versionCount + 1
-RETURN o.versionCount AS count`,
-        params: { project, name, ownerId: ids.owner },
-      });
+      const [owner] = await tx.run(bumpOwnerQuery(this.kind, project, name, ids.owner));
       const version = this.kind === MODEL ? owner.count : datasetVersion!;
       const uri = this.kind === MODEL ? modelVersionUri(name, version) : datasetVersionUri(name, version);
-      const [exists] = await tx.run({ cypher: `MATCH (v:${this.kind.version} {project: $project, uri: $uri}) RETURN v.id AS id`, params: { project, uri } });
+      const [exists] = await tx.run(versionInProjectQuery(this.kind, project, uri));
       if (exists) throw conflict(`${uri} already exists in project '${project}'; versions are immutable, add datums with addToDatasetVersion or choose a new version name`, { field: 'version' });
-      const [row] = await tx.run({
-        cypher: `MATCH (o:${this.kind.owner} {project: $project, name: $name})
-CREATE (o)-[:HAS_VERSION]->(v:Entity:${this.kind.version} {id: $id, project: $project, name: $name, version: $version, uri: $uri,
-        createdAt: ${NOW}, createdBy: $by})
-SET v.status = CASE WHEN $isModel THEN 'PENDING' ELSE null END
-RETURN v`,
-        params: { project, name, id: ids.version, version, uri, by: this.principal.name, isModel: this.kind === MODEL },
-      });
+      const [row] = await tx.run(createVersionQuery(this.kind, { project, name, id: ids.version, version, uri, by: this.principal.name }));
       await this.contain(tx, ids.version, datumIds);
       return row.v as Entity;
     });
@@ -104,7 +75,7 @@ RETURN v`,
   addDatums(versionId: string, datumIds: string[]): Promise<Entity> {
     checkBatch('datumIds', datumIds);
     return this.executor.write(async (tx) => {
-      const [found] = await tx.run({ cypher: `MATCH (v:${this.kind.version} {id: $id}) WHERE ${visible('v')} RETURN v`, params: { id: versionId } });
+      const [found] = await tx.run(versionQuery(this.kind, versionId));
       if (!found) throw notFound(this.kind.version, versionId);
       await this.requireDatums(tx, found.v.project, datumIds);
       await this.contain(tx, versionId, datumIds);
@@ -114,19 +85,13 @@ RETURN v`,
 
   private async contain(tx: Tx, versionId: string, datumIds: string[]): Promise<void> {
     if (!datumIds.length) return;
-    await tx.run({
-      cypher: `MATCH (v:${this.kind.version} {id: $id}) WHERE ${visible('v')}
-UNWIND $datumIds AS datumId MATCH (d:Datum {id: datumId}) WHERE ${visible('d')}
-MERGE (v)-[c:CONTAINS]->(d)
-ON CREATE SET c.at = ${NOW}`,
-      params: { id: versionId, datumIds },
-    });
+    await tx.run(containQuery(this.kind, versionId, datumIds));
   }
 
   /** Every datum must exist and belong to the version's project. */
   private async requireDatums(tx: Tx, project: string, datumIds: string[]): Promise<void> {
     if (!datumIds.length) return;
-    const rows = await tx.run({ cypher: `UNWIND $ids AS id MATCH (d:Datum {id: id}) WHERE ${visible('d')} RETURN d.id AS id, d.project AS project`, params: { ids: datumIds } });
+    const rows = await tx.run(datumProjectsQuery(datumIds));
     const projectOf = new Map(rows.map((r) => [r.id as string, r.project as string]));
     datumIds.forEach((id, i) => {
       const p = projectOf.get(id);
@@ -157,22 +122,7 @@ export async function joinVersions(tx: Tx, joins: Array<{ project: string; datum
   for (const kind of [MODEL, DATASET]) {
     const batch = rows.filter((r) => r.kind === kind).map(({ kind: _, ...row }) => row);
     if (!batch.length) continue;
-    const merged = await tx.run({
-      cypher: `UNWIND $rows AS row
-MERGE (o:Entity:${kind.owner} {project: row.project, name: row.name})
-ON CREATE SET o.id = row.ownerId, o.createdAt = ${NOW}, o.versionCount = 0
-FOREACH (_ IN CASE WHEN $isModel AND row.version > o.versionCount THEN [1] ELSE [] END | SET o.versionCount = row.version)
-MERGE (v:Entity:${kind.version} {project: row.project, uri: row.uri})
-ON CREATE SET v.id = row.versionId, v.name = row.name, v.version = row.version, v.createdAt = ${NOW}, v.createdBy = $by,
-              v.status = CASE WHEN $isModel THEN 'PENDING' ELSE null END
-MERGE (o)-[:HAS_VERSION]->(v)
-WITH v, row
-MATCH (d:Datum {id: row.datumId}) WHERE ${visible('d')}
-MERGE (v)-[c:CONTAINS]->(d)
-ON CREATE SET c.at = ${NOW}
-RETURN row.project AS project, row.uri AS uri, v.id AS id`,
-      params: { rows: batch, isModel: kind === MODEL, by: principal.name },
-    });
+    const merged = await tx.run(joinVersionsQuery(kind, batch, principal.name));
     for (const r of merged) idOf.set(`${r.project}\0${r.uri}`, r.id);
   }
   const extras = joins.flatMap(({ project, versions }) =>
@@ -197,24 +147,4 @@ function canonicalVersionUri(uri: string): string {
   if (ref.kind === 'modelVersion') return modelVersionUri(ref.model, ref.version);
   if (ref.kind === 'datasetVersion') return datasetVersionUri(ref.dataset, ref.version);
   return uri;
-}
-
-/**
- * Version aliases: `dataset://name/latest` names whichever version the alias `latest` of
- * the dataset points at. Each row points (creating or moving) one alias of its version's
- * dataset at that version; the alias keeps who moved it last and when.
- */
-function pointVersionAliasesQuery(rows: Array<{ versionId: string; name: string; id: string }>, by: string): Query {
-  return {
-    cypher: `UNWIND $rows AS row
-MATCH (o)-[:HAS_VERSION]->(v:DatasetVersion {id: row.versionId}) WHERE ${visible('v')}
-MERGE (a:VersionAlias {project: v.project, owner: o.name, name: row.name})
-ON CREATE SET a.id = row.id
-SET a.updatedAt = ${NOW}, a.updatedBy = $by
-WITH a, v
-OPTIONAL MATCH (a)-[old:POINTS_TO]->(other) WHERE other <> v
-DELETE old
-MERGE (a)-[:POINTS_TO]->(v)`,
-    params: { rows, by },
-  };
 }

@@ -169,6 +169,22 @@ describe('impact', () => {
     const { impact } = await api.ok(IMPACT, { id: story.trainCsv, asOf: story.betweenGenerations });
     expect(impact.aliases).toEqual([{ alias: { name: 'model-candidate' }, datum: { id: story.modelPkl }, current: true }]);
   });
+
+  it('as of before the approval: the model version was still PENDING', async () => {
+    const { impact } = await api.ok(IMPACT, { id: story.trainCsv, asOf: story.beforeChapterTwo });
+    expect(impact.modelVersions).toEqual([{ id: story.modelVersion, uri: 'model://fraud/1', status: 'PENDING' }]);
+  });
+});
+
+describe('datum(uri, asOf)', () => {
+  it('is null for a datum recorded after the time, whatever the URI form', async () => {
+    const DATUM = `query($uri: String!, $asOf: DateTime) { datum(uri: $uri, asOf: $asOf) { id } }`;
+    expect((await api.ok(DATUM, { uri: 's3://acme-raw/transactions/2024-06.csv' })).datum).toEqual({ id: story.raw2 });
+    expect((await api.ok(DATUM, { uri: 's3://acme-raw/transactions/2024-06.csv', asOf: story.betweenGenerations })).datum).toBeNull();
+    expect((await api.ok(DATUM, { uri: `datum://${story.modelPkl2}`, asOf: story.betweenGenerations })).datum).toBeNull();
+    expect((await api.ok(DATUM, { uri: `datum://${story.modelPkl}`, asOf: story.betweenGenerations })).datum).toEqual({ id: story.modelPkl });
+    expect((await api.ok(DATUM, { uri: 'datum://model-candidate', asOf: story.betweenGenerations })).datum).toEqual({ id: story.modelPkl });
+  });
 });
 
 describe('lineagePaths', () => {

@@ -107,6 +107,8 @@ describe('logMetadata by URI', () => {
     const missing = await api.gql(byUri, { t: 'model://uri-model/9' });
     expect(errorCode(missing)).toBe('NOT_FOUND');
     expect(missing.errors![0].extensions!.field).toBe('target');
+    const noExecution = await api.gql(LOG, { t: datums[2], m: { x: 1 }, e: '00000000-0000-4000-8000-000000000000' });
+    expect([errorCode(noExecution), noExecution.errors![0].extensions!.field]).toEqual(['NOT_FOUND', 'execution']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { display, parseMetadata } from '../../src/metadata/rules.js';
+import { display, parseMetadata } from '../../src/domain/metadata.js';
 
 describe('parseMetadata', () => {
   it('keeps plain JSON types, makes groups of nested objects and types typed values', () => {

@@ -11,14 +11,13 @@ import {
   parse,
   type GraphQLSchema,
 } from 'graphql';
-import { loadTypeDefs } from '../../src/server.js';
+import { buildSchema, loadTypeDefs } from '../../src/server.js';
 
 /**
  * The SDL is the API's reference: clients read it through introspection, so every type,
  * field, argument, input field and enum value says what it is for. The check reads the
- * SDL files themselves, `extend type` blocks merged in, because the executable schema
- * takes the graphql-scalars descriptions from the scalar resolvers and would hide an
- * undescribed scalar there.
+ * SDL files themselves, `extend type` blocks merged in; a last test checks the server
+ * serves those descriptions (a scalar resolver's own would replace the SDL's).
  */
 const sdlSchema = (typeDefs: string[]) => buildASTSchema(concatAST(typeDefs.map((sdl) => parse(sdl))));
 
@@ -71,4 +70,12 @@ it('names each kind of undescribed element, in base and extended types alike', (
   expect(undescribed(schema).sort()).toEqual(
     ['@tagged(by:)', 'E', 'E.TWO', 'I.q', 'Query.a(x:)', 'Query.b', 'Query.c(z:)', 'Query.d', 'S'].sort(),
   );
+});
+
+it('serves the SDL descriptions, scalars included', () => {
+  const sdl = sdlSchema(loadTypeDefs());
+  const served = buildSchema();
+  for (const name of ['DateTime', 'JSON', 'JSONObject', 'BigInt', 'StorageSize', 'Uri', 'DType', 'Path', 'Datum']) {
+    expect({ name, description: served.getType(name)?.description }).toEqual({ name, description: sdl.getType(name)?.description });
+  }
 });

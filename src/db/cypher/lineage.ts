@@ -1,4 +1,5 @@
-import { LABEL_OF_KIND, LINEAGE_DEPTH, type Direction, type LineageFilter } from '../../domain/lineage.js';
+import { LABEL_OF_KIND } from '../../domain/labels.js';
+import { LINEAGE_DEPTH, type Direction, type LineageFilter } from '../../domain/lineage.js';
 import type { Query } from '../executor.js';
 import { int } from '../records.js';
 import { visible } from './scope.js';

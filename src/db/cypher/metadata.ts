@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Query } from '../db/executor.js';
-import { NOW } from '../db/cypher/time.js';
-import { int } from '../db/records.js';
-import type { MetadataValue } from './rules.js';
-import { visible } from '../db/cypher/scope.js';
+import { json, type MetadataSource, type MetadataValue } from '../../domain/metadata.js';
+import type { Query } from '../executor.js';
+import { int } from '../records.js';
+import { visible } from './scope.js';
+import { NOW } from './time.js';
 
 /**
  * How metadata is stored. Neo4j properties cannot hold maps, so each logged value is a
@@ -15,20 +14,17 @@ import { visible } from '../db/cypher/scope.js';
  * (:Current {name, num|str|bool}) serve predicates on current values without scanning
  * history or the targets.
  */
-export type MetadataSource = 'API' | 'SIDECAR' | 'MANIFEST' | 'SYSTEM';
-
 export interface EntryRow {
+  /** The new entry's id, made before the first attempt of the transaction. */
+  id: string;
   target: string;
-  values: MetadataValue[];
+  value: MetadataValue;
   /** The execution that logged the values, when there is one. */
   execution: string | null;
   source: MetadataSource;
   /** Leave out values equal to the current one (re-ingesting a folder changes nothing). */
   skipUnchanged?: boolean;
 }
-
-/** Canonical JSON text of a value (bigints as digits), as stored in `value`. */
-export const json = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
 
 /**
  * Writes entries for many targets in one statement; the targets must already be locked,
@@ -40,28 +36,26 @@ export const json = (value: unknown) => JSON.stringify(value, (_, v) => (typeof 
  */
 export function writeEntriesQuery(rows: EntryRow[], by: string, { nodes, round = 0 }: { nodes: boolean; round?: number }): Query {
   const seen = new Set<string>();
-  const entries = rows.flatMap((row) =>
-    row.values.map((v) => {
-      const identity = `${row.target}\0${v.name}`;
-      if (seen.has(identity)) throw new Error(`metadata ${v.name} twice for ${row.target} in one write`);
-      seen.add(identity);
-      return {
-        id: randomUUID(),
-        target: row.target,
-        execution: row.execution,
-        source: row.source,
-        skipUnchanged: row.skipUnchanged ?? false,
-        name: v.name,
-        key: v.key,
-        group: v.group,
-        type: v.type,
-        value: json(v.value),
-        num: v.type === 'STORAGE_SIZE' ? int(v.value as number | bigint) : v.num,
-        str: v.str,
-        bool: v.bool,
-      };
-    }),
-  );
+  const entries = rows.map(({ id, target, value: v, execution, source, skipUnchanged }) => {
+    const identity = `${target}\0${v.name}`;
+    if (seen.has(identity)) throw new Error(`metadata ${v.name} twice for ${target} in one write`);
+    seen.add(identity);
+    return {
+      id,
+      target,
+      execution,
+      source,
+      skipUnchanged: skipUnchanged ?? false,
+      name: v.name,
+      key: v.key,
+      group: v.group,
+      type: v.type,
+      value: json(v.value),
+      num: v.type === 'STORAGE_SIZE' ? int(v.value as number | bigint) : v.num,
+      str: v.str,
+      bool: v.bool,
+    };
+  });
   return {
     cypher: `UNWIND $entries AS e
 MATCH (n:Entity {id: e.target}) WHERE ${visible('n')}
@@ -78,3 +72,31 @@ RETURN e.target AS target, m.name AS name${nodes ? ', m' : ''}`,
     params: { entries, by, round: int(round) },
   };
 }
+
+/**
+ * Locks the targets of a metadata write (each gets its revision bumped, in id order so two
+ * writers never wait on each other in a cycle) and returns them.
+ */
+export const lockTargetsQuery = (ids: string[]): Query => ({
+  cypher: `MATCH (n:Entity) WHERE n.id IN $ids AND ${visible('n')}
+WITH n ORDER BY n.id
+SET n.revision = coalesce(n.revision, 0) + 1
+RETURN n`,
+  params: { ids },
+});
+
+/** The name of each step that is PART_OF the pipeline run it logs onto (ZenML's step_name:: rule). */
+export const stepNamesQuery = (pairs: Array<{ step: string; run: string }>): Query => ({
+  cypher: `UNWIND $pairs AS pair
+MATCH (s:Execution {id: pair.step})-[:PART_OF]->(:Execution {id: pair.run}) WHERE ${visible('s')}
+RETURN pair.step AS step, pair.run AS run, s.name AS name`,
+  params: { pairs },
+});
+
+/** The current type and canonical value of each (target, name). */
+export const currentValuesQuery = (pairs: Array<{ target: string; name: string }>): Query => ({
+  cypher: `UNWIND $pairs AS pair
+MATCH (n:Entity {id: pair.target})<-[:DESCRIBES]-(c:Current {name: pair.name}) WHERE ${visible('n')}
+RETURN pair.target AS target, pair.name AS name, c.type AS type, c.value AS value`,
+  params: { pairs },
+});
