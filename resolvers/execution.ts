@@ -5,7 +5,6 @@ import { lineageFields, metadataField, projectField, related, relatedOne, type P
 export const Execution = {
   project: projectField,
   commands: (n: Parent) => n.commands ?? [],
-  parameters: (n: Parent) => (n.parameters ? JSON.parse(n.parameters) : null),
   duration: durationSeconds,
   parent: relatedOne('parentOf'),
   steps: related('stepsOf'),

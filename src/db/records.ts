@@ -4,9 +4,16 @@ import neo4j, { isDate, isDateTime, isDuration, isInt, isLocalDateTime, isNode, 
 export type Entity = Record<string, any> & { id: string; labels: string[] };
 
 /**
+ * Properties stored as JSON text, because Neo4j properties hold no maps: parsed here, on
+ * the way out, and nowhere else.
+ */
+const JSON_TEXT: Record<string, string> = { Execution: 'parameters', MetadataEntry: 'value' };
+
+/**
  * The one place where Neo4j values become plain JavaScript: integers become numbers
  * (bigint past 2^53, so sizes stay exact), temporals ISO strings, nodes their properties
- * plus `labels`. Nothing above the db layer sees a driver type.
+ * plus `labels` (JSON text properties parsed). Nothing above the db layer sees a driver
+ * type or stored JSON text.
  *
  * A node of a project outside `scope` (null: every project) keeps only its id and labels
  * and is marked `redacted`: nothing of it travels further than this function.
@@ -19,7 +26,12 @@ export function toPlain(value: unknown, scope: readonly string[] | null = null):
   if (isNode(value)) {
     const project = value.properties.project;
     if (scope && typeof project === 'string' && !scope.includes(project)) return { id: value.properties.id, labels: value.labels, redacted: true };
-    return { ...plainObject(value.properties, scope), labels: value.labels };
+    const node: Entity = { ...(plainObject(value.properties, scope) as Entity), labels: value.labels };
+    for (const label of value.labels) {
+      const key = JSON_TEXT[label];
+      if (key && typeof node[key] === 'string') node[key] = JSON.parse(node[key]);
+    }
+    return node;
   }
   if (isRelationship(value)) return { ...plainObject(value.properties, scope), type: value.type };
   if (Array.isArray(value)) return value.map((v) => toPlain(v, scope));

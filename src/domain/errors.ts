@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The stable error codes of the API (DESIGN.md section 2), carried in `extensions.code`. */
+/** The stable error codes of the API (listed on the Query type in schema/, and in docs/reference.md), carried in `extensions.code`. */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'

@@ -74,9 +74,9 @@ export class ComparisonService {
       }
     });
     const rows = [...cellsByName].map(([name, { key, group, cells }]) =>
-      finish({ name, key, group, cells, values: cells.map((c) => (c ? JSON.parse(c.value) : null)) }, cells.map((c) => c?.type ?? null)),
+      finish({ name, key, group, cells, values: cells.map((c) => (c ? c.value : null)) }, cells.map((c) => c?.type ?? null)),
     );
-    const parameters = (executions as Entity[]).map((e) => (e.parameters ? (JSON.parse(e.parameters) as Record<string, unknown>) : {}));
+    const parameters = (executions as Entity[]).map((e) => (e.parameters ?? {}) as Record<string, unknown>);
     const parameterNames = [...new Set(parameters.flatMap((p) => Object.keys(p)))];
     const parameterRows = parameterNames.map((name) => {
       const values = parameters.map((p) => (name in p ? p[name] : null));

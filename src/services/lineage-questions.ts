@@ -205,11 +205,11 @@ export class LineageQuestionService {
       if (JSON.stringify(x ?? null) !== JSON.stringify(y ?? null)) changes.push({ field, a: x ?? null, b: y ?? null });
     };
     for (const field of ['commit', 'image', 'hardware']) compare(field, a[field], b[field]);
-    const params = (e: Entity) => (e.parameters ? (JSON.parse(e.parameters) as Record<string, unknown>) : {});
+    const params = (e: Entity) => (e.parameters ?? {}) as Record<string, unknown>;
     const [pa, pb] = [params(a), params(b)];
     for (const key of [...new Set([...Object.keys(pa), ...Object.keys(pb)])].sort()) compare(`parameters.${key}`, pa[key], pb[key]);
     const [ma, mb] = await Promise.all([a.id, b.id].map((id) => this.loaders.metadataOf(null, false).load(id)));
-    const values = (entries: Entity[]) => new Map(entries.filter((e) => e.group !== SYSTEM_GROUP).map((e) => [e.name as string, JSON.parse(e.value)]));
+    const values = (entries: Entity[]) => new Map(entries.filter((e) => e.group !== SYSTEM_GROUP).map((e) => [e.name as string, e.value]));
     const [va, vb] = [values(ma), values(mb)];
     for (const name of [...new Set([...va.keys(), ...vb.keys()])].sort()) compare(`metadata.${name}`, va.get(name), vb.get(name));
     const [ra, rb] = await Promise.all([a.id, b.id].map((id) => this.loaders.readsOf().load(id)));
