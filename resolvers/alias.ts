@@ -14,4 +14,5 @@ export const Alias = {
 export const AliasMove = {
   from: (m: Parent, _: unknown, ctx: RequestContext) => datum(m.from, ctx),
   to: (m: Parent, _: unknown, ctx: RequestContext) => datum(m.to, ctx),
+  alias: (m: Parent, _: unknown, ctx: RequestContext) => ctx.loaders.nodeById.load(m.aliasId),
 };

@@ -8,6 +8,7 @@ import { MetadataEntry } from './metadata.js';
 import { Mutation } from './mutation.js';
 import { Node } from './node.js';
 import { Query } from './query.js';
+import { Subscription } from './subscription.js';
 import { Tag } from './tag.js';
 import { Dataset, DatasetVersion, Model, ModelVersion } from './versions.js';
 
@@ -15,6 +16,7 @@ export const resolvers = {
   ...scalarResolvers,
   Query: guard('query', Query),
   Mutation: guard('mutation', Mutation),
+  Subscription,
   AuditEntry: { at: (n: { createdAt: string }) => n.createdAt },
   Node,
   Datum,

@@ -18,6 +18,8 @@ export interface Config {
   bodyLimit: number;
   /** Neo4j transaction timeout the API asks for on every transaction, in ms. */
   txTimeoutMs: number;
+  /** How often each replica reads the change-event outbox for its subscribers, in ms. */
+  eventPollMs: number;
   /** Schema introspection for requests with a token (every request needs one). */
   introspection: boolean;
   /** The least severe log lines written: `info` includes one line per request. */
@@ -42,6 +44,7 @@ const VARIABLES = {
   PEDIGREE_LOCAL_NEO4J_PORT: { default: 7687, note: "the local Neo4j's Bolt port" },
   PEDIGREE_BODY_LIMIT: { default: 10 * 1024 * 1024, note: 'largest request body, bytes' },
   PEDIGREE_TX_TIMEOUT_MS: { default: 30_000, note: 'Neo4j transaction timeout per request' },
+  PEDIGREE_EVENT_POLL_MS: { default: 50, note: "how often each replica reads the change-event outbox (subscriptions' latency)" },
   PEDIGREE_INTROSPECTION: { default: 'true', note: 'GraphQL schema introspection for requests with a token (every request needs one); false refuses it' },
   PEDIGREE_LOG_LEVEL: { default: 'info', note: `JSON log lines on stdout from this level up: ${LOG_LEVELS.join(', ')}; info logs every request` },
 } as const satisfies Record<string, { default: string | number | undefined; note: string }>;
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     localNeo4jPort: intVar(env, 'PEDIGREE_LOCAL_NEO4J_PORT', 1, 65535),
     bodyLimit: intVar(env, 'PEDIGREE_BODY_LIMIT', 1024, 1024 * 1024 * 1024),
     txTimeoutMs: intVar(env, 'PEDIGREE_TX_TIMEOUT_MS', 100, 3_600_000),
+    eventPollMs: intVar(env, 'PEDIGREE_EVENT_POLL_MS', 10, 60_000),
     introspection: introspection === 'true',
     logLevel: logLevel as LogLevel,
   };

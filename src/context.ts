@@ -5,6 +5,9 @@ import { createServices, type Services } from './services/index.js';
 import { randomUUID } from 'node:crypto';
 import { auditRecord, type AuditContext } from './domain/audit.js';
 import { auditEntryQuery } from './db/cypher/audit.js';
+import { outboxStatements } from './db/cypher/events.js';
+import type { ChangeEvent } from './domain/events.js';
+import type { OutboxReader } from './services/outbox.js';
 import type { Principal } from './domain/roles.js';
 import type { TokenStore } from './services/tokens.js';
 
@@ -17,6 +20,13 @@ export interface RequestContext {
   audit: AuditContext;
   tokens: TokenStore;
 }
+
+/**
+ * A subscription's context: the connection's principal, this replica's outbox reader, and
+ * `renew`, which gives the context fresh loaders and services before each event is
+ * resolved (a subscription lives long; a loader's cache must not).
+ */
+export type SubscriptionContext = RequestContext & { reader: OutboxReader; renew(): void };
 
 export interface ContextDeps {
   driver: Driver;
@@ -37,7 +47,8 @@ export function createContext(deps: ContextDeps, principal: Principal): RequestC
   const scope = principal.projects === '*' ? null : principal.projects;
   // the guard names the mutation once it knows it; the entry is written with its first write
   const journal = () => (audit.operation ? auditEntryQuery(auditRecord({ principal, operation: audit.operation }), randomUUID()) : null);
-  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, journal, scope });
+  const outbox = (events: ChangeEvent[]) => outboxStatements(events, principal.name, randomUUID);
+  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, journal, outbox, scope });
   const loaders = createLoaders(executor);
   return { principal, loaders, audit, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal) };
 }

@@ -8,6 +8,7 @@ import { isMigrated, migrate } from './db/migrations.js';
 import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
 import { createApp } from './server.js';
 import { TokenStore } from './services/tokens.js';
+import { OutboxReader } from './services/outbox.js';
 import { log, setLogLevel } from './logging.js';
 import { Metrics } from './metrics.js';
 
@@ -73,8 +74,10 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
   let local: LocalNeo4j | undefined;
   let driver: Driver | undefined;
   let availability: Neo4jAvailability | undefined;
+  let outbox: OutboxReader | undefined;
   const stop = async () => {
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await outbox?.stop();
     await availability?.stop();
     await driver?.close();
     await local?.stop();
@@ -93,6 +96,8 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
     const system = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000, observer: metrics.executor });
     await migrate(system);
     const tokens = new TokenStore(system);
+    outbox = new OutboxReader(system, config.eventPollMs, (error) => log('could not read the change-event outbox', { error: String(error) }, 'warn'));
+    await outbox.start();
     const { app } = await createApp({
       driver,
       database: config.neo4j.database,
@@ -105,6 +110,7 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       onQuery: options.onQuery,
       tokens,
       metrics,
+      outbox,
     });
     availability.start();
     httpServer.off('request', starting).on('request', app);

@@ -17,6 +17,8 @@ import type { Query } from './db/executor.js';
 import { explorerDir, schemaDir } from './paths.js';
 import type { TokenStore } from './services/tokens.js';
 import { authenticate } from './http/auth.js';
+import { serveSubscriptions } from './http/subscriptions.js';
+import type { OutboxReader } from './services/outbox.js';
 import { databaseUnreachable } from './domain/errors.js';
 import { complexityPlugin, depthRule, fragmentLimitError } from './graphql/limits.js';
 import { favicon, graphqlLandingPage } from './landing.js';
@@ -80,6 +82,8 @@ export interface AppDeps extends ContextDeps {
   httpServer?: Server;
   onQuery?: (query: Query) => void;
   metrics: Metrics;
+  /** This replica's reader of the change-event outbox: with it (and httpServer), subscriptions are served over WebSocket. */
+  outbox?: OutboxReader;
 }
 
 /** Seconds a client should wait before retrying: about one probe period of Neo4jAvailability. */
@@ -157,12 +161,18 @@ export async function createApp(deps: AppDeps) {
   plugins.push(complexityPlugin as ApolloServerPlugin<RequestContext>);
   plugins.push(unavailableStatusPlugin);
   plugins.push(deps.metrics.plugin as ApolloServerPlugin<RequestContext>);
+  const schema = buildSchema();
+  const validationRules = deps.introspection ? [depthRule] : [depthRule, noIntrospection];
+  if (deps.httpServer && deps.outbox) {
+    const subscriptions = serveSubscriptions({ httpServer: deps.httpServer, schema, validationRules, context: { ...deps, observer: deps.metrics.executor }, tokens: deps.tokens, reader: deps.outbox });
+    plugins.push({ serverWillStart: async () => ({ drainServer: async () => void (await subscriptions.dispose()) }) });
+  }
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    validationRules: deps.introspection ? [depthRule] : [depthRule, noIntrospection],
+    validationRules,
     plugins,
   });
   await apollo.start();

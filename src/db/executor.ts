@@ -2,6 +2,7 @@ import neo4j, { Driver, ManagedTransaction, Neo4jError, type QueryResult, Sessio
 import { MAX_RETRY_MS } from './driver.js';
 import { conflict, databaseUnreachable, forbidden, limitExceeded, PedigreeError } from '../domain/errors.js';
 import { toPlain } from './records.js';
+import type { ChangeEvent } from '../domain/events.js';
 
 /** A built query: Cypher text (from fixed fragments only) and its parameters. */
 export interface Query {
@@ -16,6 +17,8 @@ export type Row = Record<string, any>;
 /** Runs queries inside one transaction; rows come back as plain objects. */
 export interface Tx {
   run(query: Query): Promise<Row[]>;
+  /** Records a change event: written by the outbox hook last in the transaction, so it exists exactly when the change commits. */
+  emit(event: ChangeEvent): void;
 }
 
 /** Told how long each statement took and when sessions open and close (metrics). */
@@ -36,6 +39,11 @@ export interface ExecutorOptions {
    * id knows the first attempt committed.
    */
   journal?: () => Query | null;
+  /**
+   * The statements that write a transaction's change events (the transactional outbox),
+   * run after its work and before it commits. A write that emits events needs it.
+   */
+  outbox?: (events: ChangeEvent[]) => Query[];
   /**
    * The projects the request may see: null for all, absent for the server's own work
    * (migrations, authentication), which is the only work that runs without the predicate.
@@ -73,7 +81,9 @@ export class Executor {
     const journal = this.options.journal?.() ?? null;
     return this.withSession(neo4j.session.WRITE, (s) =>
       s.executeWrite(async (managed) => {
-        const tx = this.wrap(managed);
+        // a retried attempt starts with no events: the first attempt's rolled back with it
+        const events: ChangeEvent[] = [];
+        const tx = this.wrap(managed, events);
         if (journal) {
           try {
             await tx.run(journal);
@@ -82,7 +92,12 @@ export class Executor {
             throw error;
           }
         }
-        return work(tx);
+        const result = await work(tx);
+        if (events.length) {
+          if (!this.options.outbox) throw new Error(`change events emitted where no outbox writes them: ${events.map((e) => e.type).join(', ')}`);
+          for (const query of this.options.outbox(events)) await tx.run(query);
+        }
+        return result;
       }, this.txConfig()),
     );
   }
@@ -105,8 +120,14 @@ export class Executor {
     return { timeout: this.options.txTimeoutMs };
   }
 
-  private wrap(tx: ManagedTransaction): Tx {
-    return { run: (query) => this.statement(query, (cypher, params) => tx.run(cypher, params)) };
+  private wrap(tx: ManagedTransaction, events?: ChangeEvent[]): Tx {
+    return {
+      run: (query) => this.statement(query, (cypher, params) => tx.run(cypher, params)),
+      emit: (event) => {
+        if (!events) throw new Error(`a read transaction cannot record the change event ${event.type}`);
+        events.push(event);
+      },
+    };
   }
 
   /** Sends one statement through `send` (a transaction's or a session's run): scoped, counted, timed, and its rows made plain. */

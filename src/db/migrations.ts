@@ -46,6 +46,10 @@ export const MIGRATIONS: string[] = [
   'CREATE CONSTRAINT version_alias_name IF NOT EXISTS FOR (n:VersionAlias) REQUIRE (n.project, n.owner, n.name) IS UNIQUE',
   // Impact: the aliases that ever pointed at a datum, from their move history.
   'CREATE INDEX alias_move_to IF NOT EXISTS FOR (n:AliasMove) ON (n.to)',
+  // The transactional outbox: one counter per project, events read by (project, seq).
+  'CREATE CONSTRAINT event_counter_project IF NOT EXISTS FOR (n:EventCounter) REQUIRE n.project IS UNIQUE',
+  'CREATE CONSTRAINT outbox_event_id IF NOT EXISTS FOR (n:OutboxEvent) REQUIRE n.id IS UNIQUE',
+  'CREATE INDEX outbox_event_seq IF NOT EXISTS FOR (n:OutboxEvent) ON (n.project, n.seq)',
   // Data migrations run once each; their markers say which ran.
   'CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (n:Migration) REQUIRE n.id IS UNIQUE',
 ];
@@ -61,6 +65,8 @@ const RETIRED = ['current_key', 'current_num', 'current_str', 'current_bool'];
 const BACKFILLS = [
   'MATCH (a:Alias)-[:MOVED]->(m:AliasMove) WHERE m.project IS NULL SET m.project = a.project',
   'MATCH (v:ModelVersion)-[:DECIDED]->(d:Approval) WHERE d.project IS NULL SET d.project = v.project',
+  // a move names its alias, so a move heard as an event can answer AliasMove.alias
+  'MATCH (a:Alias)-[:MOVED]->(m:AliasMove) WHERE m.aliasId IS NULL SET m.aliasId = a.id',
 ];
 
 /** Cypher for `metadataName`: a dot or backslash inside a part is escaped with a backslash. */

@@ -45,3 +45,8 @@ export function requireRole(principal: Principal, role: Role, what: string): voi
     throw forbidden(`${what} needs the ${role} role; this token is ${principal.role}`, { required: role });
   }
 }
+
+/** Throws FORBIDDEN unless the token may use `project` (the same refusal a statement pinned to it gets). */
+export function requireProject(principal: Principal, project: string): void {
+  if (principal.projects !== '*' && !principal.projects.includes(project)) throw forbidden(`This token cannot use project '${project}'`, { field: 'project' });
+}

@@ -89,8 +89,9 @@ export class AliasService {
 
   delete(project: string, name: string): Promise<boolean> {
     return this.executor.write(async (tx) => {
-      const rows = await tx.run(deleteAliasQuery(project, name));
-      if (!rows.length || rows[0].n === 0) throw notFound(`Alias in project '${project}'`, name);
+      const [deleted] = await tx.run(deleteAliasQuery(project, name));
+      if (!deleted) throw notFound(`Alias in project '${project}'`, name);
+      tx.emit({ type: 'alias.deleted', project, data: { aliasId: deleted.id, name, target: deleted.target ?? null } });
       return true;
     });
   }
@@ -118,6 +119,7 @@ export async function moveAlias(tx: Tx, input: SetAliasInput, principal: Princip
   // A protected alias moves only by an approver (or admin), and only to a datum of an
   // APPROVED model version: production pointers follow the approval workflow.
   const mayMoveProtected = hasRole(principal, 'approver');
+  const moveId = randomUUID();
   const [row] = await tx.run(
     moveAliasQuery({
       project: input.project,
@@ -128,7 +130,7 @@ export async function moveAlias(tx: Tx, input: SetAliasInput, principal: Princip
       by: principal.name,
       reason: input.reason ?? null,
       id: randomUUID(),
-      moveId: randomUUID(),
+      moveId,
     }),
   );
   // Refusals are thrown, which rolls the transaction back: the revision bump included.
@@ -137,6 +139,10 @@ export async function moveAlias(tx: Tx, input: SetAliasInput, principal: Princip
     throw forbidden(`The protected alias '${input.name}' may point only to a datum of an APPROVED model version; '${input.datumId}' is in none`, { field: 'datumId' });
   }
   if (expected !== null && expected !== row.current) throw staleExpectation(input.name, expected, row.current);
+  // pointing an alias where it points already is no move
+  if (row.current !== input.datumId) {
+    tx.emit({ type: 'alias.moved', project: input.project, data: { aliasId: row.a.id, name: input.name, moveId, from: row.current ?? null, to: input.datumId, reason: input.reason ?? null } });
+  }
   return row.a as Entity;
 }
 

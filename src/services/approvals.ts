@@ -50,6 +50,7 @@ export class ApprovalService {
         throw conflict(`${version.uri} is ${version.status}; it can become ${decision} only from ${FROM[decision].join(' or ')}`, { current: version.status });
       }
       const [row] = await tx.run(decideQuery(input.id, randomUUID(), decision, this.principal.name, comment));
+      tx.emit({ type: 'model_version.status_changed', project: version.project, data: { versionId: input.id, uri: version.uri, from: version.status, to: decision, comment } });
       if (input.promote) {
         const datumId = input.promote.datumId ?? (await this.onlyDatum(tx, input.id, version.uri));
         await moveAlias(tx, { project: version.project, name: input.promote.alias, datumId, expectedDatumId: input.promote.expectedDatumId, reason: `approved ${version.uri}${comment ? `: ${comment}` : ''}` }, this.principal);

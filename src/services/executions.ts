@@ -24,6 +24,8 @@ import type { Principal } from '../domain/roles.js';
 import { resolveInputRefs, type InputRef } from './refs.js';
 import { parseMetadata, SYSTEM_GROUP } from '../domain/metadata.js';
 import { writeEntriesQuery } from '../db/cypher/metadata.js';
+import { someIds, type ChangeEvent } from '../domain/events.js';
+import { metadataLogged } from './metadata.js';
 import { checkOutputs, type OutputInput } from '../domain/outputs.js';
 
 export const EXECUTION_KINDS = ['STEP', 'PIPELINE', 'NOTEBOOK', 'ADHOC', 'DEPLOYMENT'] as const;
@@ -55,12 +57,19 @@ export interface CreateExecutionInput {
 export const durationSeconds = (e: Record<string, any>): number | null =>
   e.startedAt && e.endedAt ? (Date.parse(e.endedAt) - Date.parse(e.startedAt)) / 1000 : null;
 
+/** `execution.status_changed`: its status moved from `from` (null: it was just created). */
+const statusChanged = (e: Entity, from: string | null): ChangeEvent => ({
+  type: 'execution.status_changed',
+  project: e.project,
+  data: { executionId: e.id, name: e.name, kind: e.kind, from, to: e.status },
+});
+
 /**
  * The system record every execution gets without asking (group `system`, source SYSTEM):
  * host, image, hardware, commit, repository and attempt at creation, startedAt when it
  * starts, endedAt and duration (seconds) when it ends.
  */
-async function recordSystemMetadata(tx: Tx, executionId: string, fields: Record<string, unknown>, principal: Principal) {
+async function recordSystemMetadata(tx: Tx, project: string, executionId: string, fields: Record<string, unknown>, principal: Principal) {
   const system: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (value === null || value === undefined) continue;
@@ -68,7 +77,9 @@ async function recordSystemMetadata(tx: Tx, executionId: string, fields: Record<
   }
   const { values, problems } = parseMetadata({ [SYSTEM_GROUP]: system }, { system: true });
   if (problems.length) throw new Error(`system metadata rejected: ${JSON.stringify(problems)}`);
-  if (values.length) await tx.run(writeEntriesQuery(values.map((value) => ({ id: randomUUID(), target: executionId, value, execution: null, source: 'SYSTEM' })), principal.name, { nodes: false }));
+  if (!values.length) return;
+  const written = await tx.run(writeEntriesQuery(values.map((value) => ({ id: randomUUID(), target: executionId, value, execution: null, source: 'SYSTEM' })), principal.name, { nodes: false }));
+  tx.emit(metadataLogged(project, executionId, written));
 }
 
 export class ExecutionService {
@@ -107,8 +118,9 @@ export class ExecutionService {
         }
       }
       const [row] = await tx.run(createExecutionQuery(id, input.project, props, input.parentId ?? null));
+      tx.emit(statusChanged(row.e, null));
       if (tags.length) await tx.run(addTagsQuery([id], tags));
-      await recordSystemMetadata(tx, id, { host: props.host, image: props.image, hardware: props.hardware, commit: props.commit, repository: props.repository, attempt: input.attempt ?? 1 }, this.principal);
+      await recordSystemMetadata(tx, input.project, id, { host: props.host, image: props.image, hardware: props.hardware, commit: props.commit, repository: props.repository, attempt: input.attempt ?? 1 }, this.principal);
       return row.e as Entity;
     });
   }
@@ -133,10 +145,11 @@ export class ExecutionService {
       const [row] = await tx.run(setStatusQuery(id, to, time));
       const e = row.e as Entity;
       if (current.status !== to) {
+        tx.emit(statusChanged(e, current.status));
         const times = to === 'RUNNING'
           ? { startedAt: e.startedAt }
           : { endedAt: e.endedAt, duration: durationSeconds(e) };
-        await recordSystemMetadata(tx, id, times, this.principal);
+        await recordSystemMetadata(tx, e.project, id, times, this.principal);
       }
       return e;
     });
@@ -149,7 +162,9 @@ export class ExecutionService {
       const execution = await requireExecution(tx, executionId);
       const resolved = await resolveInputRefs(tx, execution.project, inputs, 'inputs');
       if (resolved.some((r) => r.node.id === executionId)) throw badInput('An execution cannot read itself', { field: 'inputs' });
-      await tx.run(recordInputsQuery(executionId, resolved.map((r) => ({ id: r.node.id, inputName: r.inputName, alias: r.alias }))));
+      const recorded = await tx.run(recordInputsQuery(executionId, resolved.map((r) => ({ id: r.node.id, inputName: r.inputName, alias: r.alias }))));
+      const read = recorded.filter((r) => r.created).map((r) => r.id as string);
+      if (read.length) tx.emit({ type: 'lineage.recorded', project: execution.project, data: { executionId, inputs: someIds(read), outputs: someIds([]) } });
       return resolved.filter((r) => r.node.labels.includes('Datum')).map((r) => r.node);
     });
   }
@@ -202,5 +217,7 @@ export async function writeOutputs(tx: Tx, executionId: string, rows: CheckedOut
     }
     await tx.run(claimExternalOutputsQuery(executionId, [...new Set(external.map((r) => r.uri!))]));
   }
+  const created = [...new Set([...found.values()].filter((f) => f.created).map((f) => f.datum.id))];
+  if (created.length) tx.emit({ type: 'lineage.recorded', project: [...found.values()][0].datum.project, data: { executionId, inputs: someIds([]), outputs: someIds(created) } });
   return rows.map((r) => found.get(r.uri ?? storedKey(r))!);
 }

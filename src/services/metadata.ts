@@ -12,6 +12,7 @@ import { tagRowsQuery } from '../db/cypher/tags.js';
 import { joinVersions } from './versions.js';
 import { randomUUID } from 'node:crypto';
 import { DESCRIBABLE } from '../domain/labels.js';
+import { MAX_EVENT_IDS, someIds, type ChangeEvent } from '../domain/events.js';
 
 
 export interface MetadataItem {
@@ -147,11 +148,19 @@ export async function applyMetadata(tx: Tx, items: MetadataItem[], principal: Pr
   const written: Row[] = [];
   for (const [round, rows] of roundsOf(await changedChains(tx, chains)).entries()) written.push(...(await tx.run(writeEntriesQuery(rows, principal.name, { nodes: withEntries, round }))));
   const byTarget = groupBy(written, (r) => r.target as string);
+  for (const [id, rows] of byTarget) tx.emit(metadataLogged(targets.get(id)!.project, id, rows));
   return parsed.map((p) => {
     const rows = byTarget.get(p.target.id) ?? [];
     return { target: p.target, names: rows.map((r) => r.name as string), entries: withEntries ? rows.map((r) => r.m as Entity) : [] };
   });
 }
+
+/** `metadata.logged`: the names written on one target, and the new entries' ids. */
+export const metadataLogged = (project: string, target: string, written: Row[]): ChangeEvent => ({
+  type: 'metadata.logged',
+  project,
+  data: { target, names: [...new Set(written.map((r) => r.name as string))].slice(0, MAX_EVENT_IDS), entries: someIds(written.map((r) => r.entryId as string)) },
+});
 
 type ParsedItem = { item: MetadataItem; target: Entity; values: MetadataValue[] };
 

@@ -14,6 +14,7 @@ import {
   versionsByUriQuery,
 } from '../db/cypher/versions.js';
 import { DATASET, MODEL, type VersionKind } from '../domain/versions.js';
+import type { ChangeEvent } from '../domain/events.js';
 import { badInput, conflict, notFound } from '../domain/errors.js';
 import { checkName, datasetVersionUri, modelVersionUri, parseRef } from '../domain/uris.js';
 import { checkBatch } from '../domain/validation.js';
@@ -67,6 +68,7 @@ export class VersionService {
       if (exists) throw conflict(`${uri} already exists in project '${project}'; versions are immutable, add datums with addToDatasetVersion or choose a new version name`, { field: 'version' });
       const [row] = await tx.run(createVersionQuery(this.kind, { project, name, id: ids.version, version, uri, by: this.principal.name }));
       await this.contain(tx, ids.version, datumIds);
+      if (this.kind === MODEL) tx.emit(modelVersionCreated(row.v));
       return row.v as Entity;
     });
   }
@@ -123,7 +125,8 @@ export async function joinVersions(tx: Tx, joins: Array<{ project: string; datum
     const batch = rows.filter((r) => r.kind === kind).map(({ kind: _, ...row }) => row);
     if (!batch.length) continue;
     const merged = await tx.run(joinVersionsQuery(kind, batch, principal.name));
-    for (const r of merged) idOf.set(`${r.project}\0${r.uri}`, r.id);
+    for (const r of merged) idOf.set(`${r.project}\0${r.uri}`, r.v.id);
+    if (kind === MODEL) for (const r of new Map(merged.filter((m) => m.created).map((m) => [m.v.id, m.v])).values()) tx.emit(modelVersionCreated(r));
   }
   const extras = joins.flatMap(({ project, versions }) =>
     versions.map((v) => ({ ...v, project, id: idOf.get(`${project}\0${canonicalVersionUri(v.uri)}`)! })),
@@ -140,6 +143,12 @@ export async function joinVersions(tx: Tx, joins: Array<{ project: string; datum
   );
   if (pointed.size) await tx.run(pointVersionAliasesQuery([...pointed.values()], principal.name));
 }
+
+const modelVersionCreated = (v: Entity): ChangeEvent => ({
+  type: 'model_version.created',
+  project: v.project,
+  data: { versionId: v.id, uri: v.uri, model: v.name, version: v.version, status: v.status },
+});
 
 /** A version URI as stored (`model://fraud/03` is `model://fraud/3`). */
 function canonicalVersionUri(uri: string): string {

@@ -15,6 +15,7 @@ import * as aliases from '../../src/db/cypher/aliases.js';
 import * as approvals from '../../src/db/cypher/approvals.js';
 import * as audit from '../../src/db/cypher/audit.js';
 import * as datums from '../../src/db/cypher/datums.js';
+import * as events from '../../src/db/cypher/events.js';
 import * as executions from '../../src/db/cypher/executions.js';
 import * as inputs from '../../src/db/cypher/inputs.js';
 import * as lineage from '../../src/db/cypher/lineage.js';
@@ -29,7 +30,7 @@ import * as tokens from '../../src/db/cypher/tokens.js';
 import * as versions from '../../src/db/cypher/versions.js';
 
 const modules: Record<string, Record<string, unknown>> = {
-  aliases, approvals, audit, datums, executions, inputs, lineage, lists, metadata, nodes, projects, relations, status, tags, tokens, versions,
+  aliases, approvals, audit, datums, events, executions, inputs, lineage, lists, metadata, nodes, projects, relations, status, tags, tokens, versions,
 };
 
 const ID = '00000000-0000-4000-8000-000000000001';
@@ -55,6 +56,9 @@ const SAMPLES: Record<string, () => Query> = {
   'audit.auditEntryQuery': () => audit.auditEntryQuery({ principal: 'ci', tokenId: ID, operation: 'setAlias', targetId: ID2, project: 'fraud', summary: '{}' }, ID),
   'datums.aliasesByNameQuery': () => datums.aliasesByNameQuery('model-prod', null),
   'datums.datumsByUriQuery': () => datums.datumsByUriQuery('s3://bucket/key', 'fraud'),
+  'events.recordEventsQuery': () => events.recordEventsQuery('fraud', [{ id: ID, type: 'alias.moved', data: '{}' }], 'ci'),
+  'events.eventCountersQuery': () => events.eventCountersQuery(),
+  'events.eventsAfterQuery': () => events.eventsAfterQuery('fraud', 3, 7),
   'executions.executionQuery': () => executions.executionQuery(ID),
   'executions.createExecutionQuery': () => executions.createExecutionQuery(ID, 'fraud', { name: 'train', kind: 'STEP' }, ID2),
   'executions.setStatusQuery': () => executions.setStatusQuery(ID, 'RUNNING', 'startedAt'),

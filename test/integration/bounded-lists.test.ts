@@ -45,7 +45,7 @@ it('keeps all 20,000 reachable through the paged list of the execution’s datum
   let after: string | null = null;
   const paths = new Set<string>();
   for (;;) {
-    const { datums } = await api.ok(PAGE, { p: execution, after });
+    const { datums }: { datums: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: Array<{ node: { path: string } }> } } = await api.ok(PAGE, { p: execution, after });
     expect(datums.totalCount).toBe(OUTPUTS);
     for (const edge of datums.edges) paths.add(edge.node.path);
     if (!datums.pageInfo.hasNextPage) break;

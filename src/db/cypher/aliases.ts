@@ -33,9 +33,14 @@ RETURN DISTINCT e ORDER BY e.createdAt, e.id LIMIT $first`,
   params: { name, project, pointingAt, first: int(first) },
 });
 
-/** Deletes an alias with its history; counts what was deleted (0: there was no such alias). */
+/** Deletes an alias with its history; answers its id and where it pointed (no row: there was no such alias). */
 export const deleteAliasQuery = (project: string, name: string): Query => ({
-  cypher: 'MATCH (a:Alias {project: $project, name: $name}) OPTIONAL MATCH (a)-[:MOVED]->(m:AliasMove) DETACH DELETE a, m RETURN count(*) AS n',
+  cypher: `MATCH (a:Alias {project: $project, name: $name})
+OPTIONAL MATCH (a)-[:POINTS_TO]->(d:Datum)
+WITH a, a.id AS id, d.id AS target
+OPTIONAL MATCH (a)-[:MOVED]->(m:AliasMove)
+DETACH DELETE a, m
+RETURN DISTINCT id, target`,
   params: { project, name },
 });
 
@@ -91,7 +96,7 @@ CALL {
   DELETE old
   CREATE (a)-[:POINTS_TO]->(d)
   SET a.updatedAt = ${NOW}, a.updatedBy = $by
-  CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, project: $project, seq: a.revision, at: ${NOW}, by: $by, from: current, to: $datumId, reason: $reason})
+  CREATE (a)-[:MOVED]->(:AliasMove {id: $moveId, aliasId: a.id, project: $project, seq: a.revision, at: ${NOW}, by: $by, from: current, to: $datumId, reason: $reason})
 }
 RETURN a, current, refused`,
   params: { ...move },

@@ -31,7 +31,8 @@ export const setStatusQuery = (id: string, status: string, time: StatusTime): Qu
 /**
  * What an execution read: a CONSUMED_BY edge (the contract's direction, datum or version ->
  * execution) and its READ mirror (execution -> input, which lineage walks follow), one pair
- * per input name, both recorded now and keeping the alias the input came through.
+ * per input name, both recorded now and keeping the alias the input came through. Each
+ * row says whether its edge is new (recording the same input again changes nothing).
  */
 export const recordInputsQuery = (executionId: string, edges: Array<{ id: string; inputName: string; alias: string | null }>): Query => ({
   cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
@@ -40,7 +41,8 @@ MATCH (n:Entity {id: x.id}) WHERE ${visible('n')}
 MERGE (n)-[c:CONSUMED_BY {inputName: x.inputName}]->(e)
 ON CREATE SET c.alias = x.alias, c.at = ${NOW}
 MERGE (e)-[r:READ {inputName: x.inputName}]->(n)
-ON CREATE SET r.alias = x.alias, r.at = ${NOW}`,
+ON CREATE SET r.alias = x.alias, r.at = ${NOW}
+RETURN x.id AS id, c.at = ${NOW} AS created`,
   params: { executionId, edges },
 });
 

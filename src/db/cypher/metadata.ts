@@ -68,7 +68,7 @@ FOREACH (o IN CASE WHEN old IS NULL THEN [] ELSE [old] END | REMOVE o:Current CR
 WITH m, e
 OPTIONAL MATCH (x:Execution {id: e.execution}) WHERE ${visible('x')}
 FOREACH (l IN CASE WHEN x IS NULL THEN [] ELSE [x] END | CREATE (m)-[:LOGGED_IN]->(l))
-RETURN e.target AS target, m.name AS name${nodes ? ', m' : ''}`,
+RETURN e.target AS target, m.name AS name, m.id AS entryId${nodes ? ', m' : ''}`,
     params: { entries, by, round: int(round) },
   };
 }

@@ -86,7 +86,8 @@ export interface VersionJoinRow {
 /**
  * `valohai.*-versions`: each row's datum joins its version, the version and its model or
  * dataset created when new; a model version named by number moves the model's counter past
- * it, so the next createModelVersion does not reuse the number. Returns each version's id.
+ * it, so the next createModelVersion does not reuse the number. Returns each version, and
+ * whether this transaction created it.
  */
 export const joinVersionsQuery = (kind: VersionKind, rows: VersionJoinRow[], by: string): Query => ({
   cypher: `UNWIND $rows AS row
@@ -101,7 +102,7 @@ WITH v, row
 MATCH (d:Datum {id: row.datumId}) WHERE ${visible('d')}
 MERGE (v)-[c:CONTAINS]->(d)
 ON CREATE SET c.at = ${NOW}
-RETURN row.project AS project, row.uri AS uri, v.id AS id`,
+RETURN row.project AS project, row.uri AS uri, v, v.createdAt = ${NOW} AS created`,
   params: { rows, isModel: kind.scheme === 'model', by },
 });
 

@@ -1,0 +1,74 @@
+import type { Executor } from '../db/executor.js';
+import { eventCountersQuery, eventsAfterQuery } from '../db/cypher/events.js';
+import type { StoredEvent } from '../domain/events.js';
+
+type Listener = (event: StoredEvent) => void;
+
+/**
+ * Reads the transactional outbox for this process: every few milliseconds it asks each
+ * project's event counter and reads the events past what it has seen, in sequence order,
+ * and hands them to its listeners (this replica's subscribers). Every replica reads for
+ * itself, so a subscriber hears changes made through any replica; nothing is lost between
+ * polls because a counter never moves past an event that has not committed. It starts at
+ * the counters' current values: listeners hear what happens after they listen.
+ */
+export class OutboxReader {
+  private readonly seen = new Map<string, number>();
+  private readonly listeners = new Set<Listener>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly intervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    for (const { project, seq } of await this.executor.query(eventCountersQuery())) this.seen.set(project, seq);
+    this.started = true;
+    this.schedule();
+  }
+
+  /** Reads now rather than at the next tick (after a local write, say). */
+  poke(): Promise<void> {
+    return (this.polling ??= this.poll().finally(() => (this.polling = undefined)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  private schedule() {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.poke()
+        .catch(this.onError)
+        .finally(() => this.schedule());
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    if (!this.started) return;
+    for (const { project, seq } of await this.executor.query(eventCountersQuery())) {
+      const after = this.seen.get(project) ?? 0;
+      if (seq <= after) continue;
+      const rows = await this.executor.query(eventsAfterQuery(project, after, seq));
+      for (const { e } of rows) {
+        const event: StoredEvent = { id: e.id, type: e.type, project: e.project, seq: e.seq, at: e.at, by: e.by, data: JSON.parse(e.data) };
+        for (const listener of this.listeners) listener(event);
+      }
+      this.seen.set(project, seq);
+    }
+  }
+}
