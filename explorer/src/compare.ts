@@ -23,7 +23,8 @@ interface Row {
   render(index: number): Node;
 }
 
-function renderParameter(value: unknown): Node {
+/** A creation parameter or a plain JSON value, by its JSON type. */
+export function renderParameter(value: unknown): Node {
   if (typeof value === 'number') return h('span', { class: 'v-number' }, formatNumber(value));
   if (typeof value === 'boolean') return h('span', { class: `pill ${value ? 'pill-yes' : 'pill-no'}` }, String(value));
   if (typeof value === 'string') return h('span', {}, value);

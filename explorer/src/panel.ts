@@ -12,6 +12,17 @@ export interface PanelActions {
   openUri(uri: string, project?: string): void;
   isCompared(id: string): boolean;
   toggleCompare(id: string, name: string): void;
+  /** Shows everything downstream that matters if this node is wrong. */
+  impact(id: string): void;
+  /** Starts picking the other end of the paths from this node. */
+  pathsFrom(id: string): void;
+  /** Starts picking the node whose upstream this one's is compared with. */
+  diffFrom(id: string): void;
+  isStopped(id: string): boolean;
+  /** Makes the node a stop node of the filter (`title` names it), or walks past it again. */
+  toggleStop(id: string, title: string): void;
+  /** The time the graph is shown as of, which the record (the present) does not follow. */
+  asOf(): string | null;
 }
 
 const code = (text: string) => h('code', {}, text);
@@ -206,6 +217,8 @@ export function renderPanel(detail: Detail, actions: PanelActions): HTMLElement 
     kind === 'DATUM' ? (detail.path ?? detail.uri ?? detail.id) : kind === 'EXECUTION' ? (detail.name ?? detail.id) : (detail.versionUri ?? detail.id);
   const record = kind === 'DATUM' ? datumRecord(detail, actions) : kind === 'EXECUTION' ? executionRecord(detail, actions) : versionRecord(detail);
   const compared = kind === 'EXECUTION' && actions.isCompared(detail.id);
+  const stopped = actions.isStopped(detail.id);
+  const asOf = actions.asOf();
   return h(
     'article',
     { class: 'detail', 'data-kind': kind, 'data-id': detail.id },
@@ -215,6 +228,22 @@ export function renderPanel(detail: Detail, actions: PanelActions): HTMLElement 
       h('span', { class: 'kind-badge' }, look.label),
       h('h2', { title }, title),
       h('p', { class: 'muted small' }, h('span', { title: detail.id }, `id ${shortId(detail.id)}…`), detail.project ? ` · project ${detail.project.name}` : ''),
+      asOf ? h('p', { class: 'muted small as-of-note' }, 'The record as it is now; the graph as of ', h('time', { datetime: asOf }, formatTime(asOf)), '.') : null,
+      h(
+        'div',
+        { class: 'node-actions' },
+        h('button', { type: 'button', class: 'ghost small act-impact', title: 'Everything downstream that matters if this is wrong', onclick: () => actions.impact(detail.id) }, 'Impact'),
+        h('button', { type: 'button', class: 'ghost small act-paths', title: 'Every path from here to a node you pick next', onclick: () => actions.pathsFrom(detail.id) }, 'Paths from here'),
+        // lineageDiff compares datums, model versions and dataset versions, each with its own kind
+        kind !== 'EXECUTION'
+          ? h('button', { type: 'button', class: 'ghost small act-diff', title: 'Compare the upstream with another node of this kind', onclick: () => actions.diffFrom(detail.id) }, 'Compare upstream with…')
+          : null,
+        h(
+          'button',
+          { type: 'button', class: stopped ? 'ghost small act-stop on' : 'ghost small act-stop', title: 'The walk answers this node but does not go past it', onclick: () => actions.toggleStop(detail.id, title) },
+          stopped ? '✓ Stop node' : 'Stop here',
+        ),
+      ),
       kind === 'EXECUTION'
         ? h(
             'button',

@@ -4,9 +4,9 @@
  * version's string) are aliased apart, as GraphQL requires.
  */
 import { ApiError, gql } from './api.js';
-import type { LineageEdge, LineageKind } from '../../src/domain/lineage.js';
+import type { LineageEdge, LineageFilter, LineageKind } from '../../src/domain/lineage.js';
 
-export type { LineageEdge };
+export type { LineageEdge, LineageFilter };
 export type Kind = LineageKind;
 
 export interface Summary {
@@ -49,24 +49,54 @@ export interface LineageGraph {
   edges: LineageEdge[];
   depthReached: number;
   truncated: boolean;
+  /** The nodes a filter hid that DERIVED edges pass through (`via`), by id; null where the token may not read one. */
+  hidden?: Map<string, Summary | null>;
 }
 
 export type Direction = 'UPSTREAM' | 'DOWNSTREAM' | 'BOTH';
 
-export async function fetchLineage(id: string, direction: Direction, depth: number, limit: number): Promise<LineageGraph> {
+/** What every lineage question of the page is asked with: the filter controls and the as-of picker. */
+export interface Lens {
+  /** null: every node. */
+  filter: LineageFilter | null;
+  /** An ISO time: the graph as it stood then; null for now. */
+  asOf: string | null;
+}
+
+/** Root fields per request (project by project, node by node): the API's cost limit allows fewer than 50. */
+const ROOT_FIELDS_PER_REQUEST = 40;
+
+const LINEAGE_NODE = 'id kind distance frontier redacted node { ...Summary }';
+const LINEAGE_EDGE = 'from to type inputName via';
+const LINEAGE = `root { ...Summary } nodes { ${LINEAGE_NODE} } edges { ${LINEAGE_EDGE} } depthReached truncated`;
+
+
+export async function fetchLineage(id: string, direction: Direction, depth: number, limit: number, lens: Lens): Promise<LineageGraph> {
   const data = await gql<{ lineage: LineageGraph }>(
-    `query Lineage($id: ID!, $direction: LineageDirection!, $depth: Int!, $limit: Int!) {
-      lineage(id: $id, direction: $direction, depth: $depth, limit: $limit) {
-        root { ...Summary }
-        nodes { id kind distance frontier redacted node { ...Summary } }
-        edges { from to type inputName }
-        depthReached truncated
-      }
+    `query Lineage($id: ID!, $direction: LineageDirection!, $depth: Int!, $limit: Int!, $filter: LineageFilter, $asOf: DateTime) {
+      lineage(id: $id, direction: $direction, depth: $depth, limit: $limit, filter: $filter, asOf: $asOf) { ${LINEAGE} }
     }
     ${SUMMARY}`,
-    { id, direction, depth, limit },
+    { id, direction, depth, limit, filter: lens.filter, asOf: lens.asOf },
   );
-  return data.lineage;
+  return { ...data.lineage, hidden: await fetchSummaries(data.lineage.edges.flatMap((e) => e.via ?? [])) };
+}
+
+/**
+ * The nodes a DERIVED edge passes through, by id, for its tooltip. The API has no look-up
+ * of many nodes at once, so each is a `node(id)` root field, 40 to a request as the cost
+ * limit allows.
+ */
+async function fetchSummaries(ids: string[]): Promise<Map<string, Summary | null>> {
+  const unique = [...new Set(ids)];
+  const found = new Map<string, Summary | null>();
+  for (let start = 0; start < unique.length; start += ROOT_FIELDS_PER_REQUEST) {
+    const chunk = unique.slice(start, start + ROOT_FIELDS_PER_REQUEST);
+    const query = `query(${chunk.map((_, i) => `$i${i}: ID!`).join(', ')}) { ${chunk.map((_, i) => `n${i}: node(id: $i${i}) { ...Summary }`).join(' ')} } ${SUMMARY}`;
+    const data = await gql<Record<string, Summary | null>>(query, Object.fromEntries(chunk.map((id, i) => [`i${i}`, id])));
+    chunk.forEach((id, i) => found.set(id, data[`n${i}`]));
+  }
+  return found;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,10 +113,9 @@ export async function fetchProjects(): Promise<string[]> {
 interface Lookup {
   field: 'datum' | 'modelVersion' | 'datasetVersion';
   uri: string;
+  /** For a datum: an alias resolves where it pointed then. */
+  asOf?: string | null;
 }
-
-/** Root fields per request when asking project by project: the API's cost limit allows fewer than 50. */
-const PROJECTS_PER_REQUEST = 40;
 
 /** The API's answer when a name exists in several projects and none was chosen. */
 const ambiguous = (error: unknown) => error instanceof ApiError && error.code === 'BAD_USER_INPUT' && error.field === 'project';
@@ -97,20 +126,25 @@ const ambiguous = (error: unknown) => error instanceof ApiError && error.code ==
  * request per 40), so the page can list the matches by project.
  */
 async function find(lookup: Lookup, project: string | null, projects: () => Promise<string[]>): Promise<Summary[]> {
-  const one = `query($uri: String!, $project: String) { found: ${lookup.field}(uri: $uri, project: $project) { ...Summary } } ${SUMMARY}`;
+  // only a datum look-up takes a time (an alias resolves where it pointed then)
+  const dated = lookup.field === 'datum';
+  const at = dated ? ', asOf: $asOf' : '';
+  const atVariable = dated ? ', $asOf: DateTime' : '';
+  const asOf = dated ? { asOf: lookup.asOf ?? null } : {};
+  const one = `query($uri: String!, $project: String${atVariable}) { found: ${lookup.field}(uri: $uri, project: $project${at}) { ...Summary } } ${SUMMARY}`;
   try {
-    return present((await gql<{ found: Summary | null }>(one, { uri: lookup.uri, project })).found);
+    return present((await gql<{ found: Summary | null }>(one, { uri: lookup.uri, project, ...asOf })).found);
   } catch (error) {
     if (project || !ambiguous(error)) throw error;
   }
   const names = await projects();
   const found: Summary[] = [];
-  for (let start = 0; start < names.length; start += PROJECTS_PER_REQUEST) {
-    const chunk = names.slice(start, start + PROJECTS_PER_REQUEST);
-    const each = `query($uri: String!, ${chunk.map((_, i) => `$p${i}: String!`).join(', ')}) {
-      ${chunk.map((_, i) => `p${i}: ${lookup.field}(uri: $uri, project: $p${i}) { ...Summary }`).join('\n')}
+  for (let start = 0; start < names.length; start += ROOT_FIELDS_PER_REQUEST) {
+    const chunk = names.slice(start, start + ROOT_FIELDS_PER_REQUEST);
+    const each = `query($uri: String!${atVariable}, ${chunk.map((_, i) => `$p${i}: String!`).join(', ')}) {
+      ${chunk.map((_, i) => `p${i}: ${lookup.field}(uri: $uri, project: $p${i}${at}) { ...Summary }`).join('\n')}
     } ${SUMMARY}`;
-    const data = await gql<Record<string, Summary | null>>(each, { uri: lookup.uri, ...Object.fromEntries(chunk.map((name, i) => [`p${i}`, name])) });
+    const data = await gql<Record<string, Summary | null>>(each, { uri: lookup.uri, ...asOf, ...Object.fromEntries(chunk.map((name, i) => [`p${i}`, name])) });
     found.push(...chunk.map((_, i) => data[`p${i}`]).filter((s): s is Summary => s != null));
   }
   return found;
@@ -121,19 +155,19 @@ async function find(lookup: Lookup, project: string | null, projects: () => Prom
  * s3://…), an alias name, or the start of a path, within `project` or in every project the
  * token sees. Returns every match, so the page can open a single one at once and list several.
  */
-export async function search(text: string, project: string | null, projects: () => Promise<string[]>): Promise<Summary[]> {
+export async function search(text: string, project: string | null, projects: () => Promise<string[]>, asOf: string | null = null): Promise<Summary[]> {
   const q = text.trim();
   // ids are unique across projects
   if (UUID.test(q)) return present((await gql<{ node: Summary | null }>(`query($id: ID!) { node(id: $id) { ...Summary } } ${SUMMARY}`, { id: q })).node);
   if (q.startsWith('model://')) return find({ field: 'modelVersion', uri: q }, project, projects);
   if (q.startsWith('dataset://')) return find({ field: 'datasetVersion', uri: q }, project, projects);
-  if (q.includes('://')) return find({ field: 'datum', uri: q }, project, projects);
+  if (q.includes('://')) return find({ field: 'datum', uri: q, asOf }, project, projects);
 
   const byPath = gql<{ datums: { edges: Array<{ node: Summary }> } }>(
     `query($prefix: String!, $project: String) { datums(filter: { pathPrefix: $prefix, project: $project }, first: 25) { edges { node { ...Summary } } } } ${SUMMARY}`,
     { prefix: q, project },
   );
-  const byAlias = ALIAS_NAME.test(q) ? find({ field: 'datum', uri: `datum://${q}` }, project, projects) : Promise.resolve([]);
+  const byAlias = ALIAS_NAME.test(q) ? find({ field: 'datum', uri: `datum://${q}`, asOf }, project, projects) : Promise.resolve([]);
   const [paths, aliases] = await Promise.allSettled([byPath, byAlias]);
   if (paths.status === 'rejected') throw paths.reason;
   const found = paths.value.datums.edges.map((e) => e.node);
@@ -262,4 +296,103 @@ export async function compareExecutions(ids: string[]): Promise<Comparison> {
     { ids },
   );
   return data.compareExecutions;
+}
+
+export interface Impact {
+  root: LineageNode;
+  nodes: LineageNode[];
+  deployments: Array<{ id: string; name: string; status: string }>;
+  modelVersions: Array<{ id: string; uri: string; status: string }>;
+  datasetVersions: Array<{ id: string; uri: string }>;
+  aliases: Array<{ alias: { name: string; project: { name: string } }; datum: { id: string; path: string | null; uri: string }; current: boolean }>;
+  truncated: boolean;
+}
+
+/** Everything downstream of `id` that matters if it is wrong, within `depth` hops and `limit` nodes. */
+export async function fetchImpact(id: string, depth: number, limit: number, asOf: string | null): Promise<Impact> {
+  const data = await gql<{ impact: Impact }>(
+    `query Impact($id: ID!, $depth: Int!, $limit: Int!, $asOf: DateTime) {
+      impact(id: $id, depth: $depth, limit: $limit, asOf: $asOf) {
+        root { ${LINEAGE_NODE} }
+        nodes { ${LINEAGE_NODE} }
+        deployments { id name status }
+        modelVersions { id uri status }
+        datasetVersions { id uri }
+        aliases { alias { name project { name } } datum { id path uri } current }
+        truncated
+      }
+    }
+    ${SUMMARY}`,
+    { id, depth, limit, asOf },
+  );
+  return data.impact;
+}
+
+export interface LineagePath {
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+}
+export interface LineagePaths {
+  direction: 'UPSTREAM' | 'DOWNSTREAM' | null;
+  paths: LineagePath[];
+  truncated: boolean;
+}
+
+/** Every path between two nodes, shortest first, one way along the lineage. */
+export async function fetchPaths(from: string, to: string, maxHops: number, limit: number, asOf: string | null): Promise<LineagePaths> {
+  const data = await gql<{ lineagePaths: LineagePaths }>(
+    `query Paths($from: ID!, $to: ID!, $maxHops: Int!, $limit: Int!, $asOf: DateTime) {
+      lineagePaths(from: $from, to: $to, maxHops: $maxHops, limit: $limit, asOf: $asOf) {
+        direction truncated
+        paths { nodes { ${LINEAGE_NODE} } edges { ${LINEAGE_EDGE} } }
+      }
+    }
+    ${SUMMARY}`,
+    { from, to, maxHops, limit, asOf },
+  );
+  return data.lineagePaths;
+}
+
+export interface FieldChange {
+  field: string;
+  a: unknown;
+  b: unknown;
+}
+export interface ExecutionDiff {
+  name: string;
+  a: Summary;
+  b: Summary;
+  changes: FieldChange[];
+}
+export interface LineageDiff {
+  a: Summary;
+  b: Summary;
+  common: LineageNode[];
+  onlyInA: LineageNode[];
+  onlyInB: LineageNode[];
+  executions: ExecutionDiff[];
+  /** The two upstreams as walks, for drawing them: the diff itself lists nodes, not edges. */
+  upstreamA: LineageGraph;
+  upstreamB: LineageGraph;
+}
+
+/**
+ * The upstreams of two datums or versions compared, and each walked to the same depth in
+ * the same request, since drawing them needs the edges the diff does not list.
+ */
+export async function fetchDiff(a: string, b: string, depth: number, limit: number): Promise<LineageDiff> {
+  const data = await gql<LineageDiff & { lineageDiff: Omit<LineageDiff, 'upstreamA' | 'upstreamB'> }>(
+    `query Diff($a: ID!, $b: ID!, $depth: Int!, $limit: Int!) {
+      lineageDiff(a: $a, b: $b, depth: $depth) {
+        a { ...Summary } b { ...Summary }
+        common { ${LINEAGE_NODE} } onlyInA { ${LINEAGE_NODE} } onlyInB { ${LINEAGE_NODE} }
+        executions { name a { ...Summary } b { ...Summary } changes { field a b } }
+      }
+      upstreamA: lineage(id: $a, direction: UPSTREAM, depth: $depth, limit: $limit) { ${LINEAGE} }
+      upstreamB: lineage(id: $b, direction: UPSTREAM, depth: $depth, limit: $limit) { ${LINEAGE} }
+    }
+    ${SUMMARY}`,
+    { a, b, depth, limit },
+  );
+  return { ...data.lineageDiff, upstreamA: data.upstreamA, upstreamB: data.upstreamB };
 }
