@@ -3,15 +3,10 @@
  * against the real API and Neo4j with the story fixture. Screenshots of each step go to
  * test-results/screenshots/ for people to look at.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { explorerDir, packageRoot } from '../../src/paths.js';
+import type { Browser, Page } from 'playwright-core';
 import { PROJECT, startStoryApi, type Story } from '../fixtures/story/story.js';
 import { ADMIN_TOKEN, sha, type TestApi } from '../support/api.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(packageRoot, 'test-results', 'screenshots');
+import { explorerHelpers, launchBrowser } from './explorer-page.js';
 
 let api: TestApi;
 let story: Story;
@@ -73,48 +68,15 @@ async function decorateStory() {
   await api.ok(SET_ALIAS, { name: 'model-prod', id: story.modelPkl, reason: 'approved for the May release' });
 }
 
-/** What the canvas holds, as the page exposes it. */
-type Drawn = { id: string; kind: string; label: string; frontier: boolean; position: { x: number; y: number } };
-const drawn = () => page.evaluate(() => (document.querySelector('#graph') as unknown as { lineage: () => unknown }).lineage()) as Promise<Drawn[]>;
-const titles = async () => (await drawn()).map((n) => n.label.split('\n')[0]).sort();
-
-/** Clicks a node on the canvas once the layout has stopped moving it. */
-async function clickNode(id: string) {
-  let before: Drawn | undefined;
-  let now: Drawn | undefined;
-  do {
-    before = now;
-    await page.waitForTimeout(before ? 150 : 0);
-    now = (await drawn()).find((n) => n.id === id);
-    if (!now) throw new Error(`node ${id} is not drawn`);
-  } while (!before || before.position.x !== now.position.x || before.position.y !== now.position.y);
-  const box = (await page.locator('#graph').boundingBox())!;
-  await page.mouse.click(box.x + now.position.x, box.y + now.position.y);
-}
-
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-
-/** Opens a node by its id through the search box and waits for its record. */
-async function openById(id: string) {
-  await page.fill('#q', id);
-  await page.press('#q', 'Enter');
-  const panel = page.locator(`#panel .detail[data-id="${id}"]`);
-  await panel.waitFor({ timeout: 10_000 });
-  return panel;
-}
+const { drawn, titles, clickNode, expectText, openById, shot } = explorerHelpers(() => page);
 
 /** Every link target in the page's body. */
 const hrefs = () => page.evaluate(() => [...document.body.querySelectorAll('[href]')].map((e) => e.getAttribute('href')!));
 
 beforeAll(async () => {
-  if (!existsSync(join(explorerDir, 'explorer.js'))) throw new Error('The explorer is not built: run `npm run build` first');
-  mkdirSync(SHOTS, { recursive: true });
   ({ api, story } = await startStoryApi());
   await decorateStory();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (error) => {
     throw error;
@@ -360,7 +322,3 @@ describe('lineage explorer', () => {
     await shot('11-same-key-two-cards');
   });
 });
-
-async function expectText(selector: string, text: string) {
-  await page.locator(selector, { hasText: text }).first().waitFor({ timeout: 10_000 });
-}
