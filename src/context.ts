@@ -9,6 +9,7 @@ import { outboxStatements } from './db/cypher/events.js';
 import type { ChangeEvent } from './domain/events.js';
 import type { OutboxReader } from './services/outbox.js';
 import type { Principal } from './domain/roles.js';
+import { RequestBookmarks } from './domain/bookmarks.js';
 import type { TokenStore } from './services/tokens.js';
 
 /** What every resolver receives: who asks, and the services and loaders of this request only. */
@@ -19,6 +20,8 @@ export interface RequestContext {
   /** Filled by the access guard; the executor writes it with the mutation. */
   audit: AuditContext;
   tokens: TokenStore;
+  /** The client's bookmarks, which every session starts from, and what the request's writes reached (the answer's Pedigree-Bookmark). */
+  bookmarks: RequestBookmarks;
 }
 
 /**
@@ -40,15 +43,16 @@ export interface ContextDeps {
 
 /**
  * Builds a request's context once its principal is known (authentication happens before,
- * in the server), so no resolver deals with who is asking.
+ * in the server), so no resolver deals with who is asking. `bookmarks` holds what the
+ * client has seen (a request's Pedigree-Bookmark header, a subscription's connectionParams).
  */
-export function createContext(deps: ContextDeps, principal: Principal): RequestContext {
+export function createContext(deps: ContextDeps, principal: Principal, bookmarks = new RequestBookmarks()): RequestContext {
   const audit: AuditContext = { principal };
   const scope = principal.projects === '*' ? null : principal.projects;
   // the guard names the mutation once it knows it; the entry is written with its first write
   const journal = () => (audit.operation ? auditEntryQuery(auditRecord({ principal, operation: audit.operation }), randomUUID()) : null);
   const outbox = (events: ChangeEvent[]) => outboxStatements(events, principal.name, randomUUID);
-  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, journal, outbox, scope });
+  const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, journal, outbox, scope, bookmarks });
   const loaders = createLoaders(executor);
-  return { principal, loaders, audit, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal) };
+  return { principal, loaders, audit, bookmarks, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal) };
 }

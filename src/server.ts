@@ -17,6 +17,7 @@ import type { Query } from './db/executor.js';
 import { explorerDir, schemaDir } from './paths.js';
 import type { TokenStore } from './services/tokens.js';
 import { authenticate } from './http/auth.js';
+import { bookmarksIn, bookmarksOf, bookmarksOut } from './http/bookmarks.js';
 import { serveSubscriptions } from './http/subscriptions.js';
 import type { OutboxReader } from './services/outbox.js';
 import { databaseUnreachable } from './domain/errors.js';
@@ -160,6 +161,7 @@ export async function createApp(deps: AppDeps) {
   plugins.push(ApolloServerPluginLandingPageDisabled());
   plugins.push(complexityPlugin as ApolloServerPlugin<RequestContext>);
   plugins.push(unavailableStatusPlugin);
+  plugins.push(bookmarksOut);
   plugins.push(deps.metrics.plugin as ApolloServerPlugin<RequestContext>);
   const schema = buildSchema();
   const validationRules = deps.introspection ? [depthRule] : [depthRule, noIntrospection];
@@ -212,8 +214,10 @@ export async function createApp(deps: AppDeps) {
     refuseWhileDown,
     express.json({ limit: deps.bodyLimit }),
     fragmentLimit,
+    bookmarksIn,
     expressMiddleware(apollo, {
-      context: async ({ req }) => createContext(contextDeps, await authenticate(deps.tokens, req.headers.authorization).catch((e) => asHttp503(deps.metrics.refused(e)))),
+      context: async ({ req, res }) =>
+        createContext(contextDeps, await authenticate(deps.tokens, req.headers.authorization).catch((e) => asHttp503(deps.metrics.refused(e))), bookmarksOf(res.locals)),
     }),
   );
   // The lineage explorer: a static page and its bundle, built from explorer/ by `npm run build`.

@@ -1,3 +1,5 @@
+import { BOOKMARK_HEADER } from '../domain/bookmarks.js';
+
 /**
  * The CLI talks to the API over HTTP like any pipeline worker or notebook: it needs
  * PEDIGREE_URL and PEDIGREE_TOKEN, never database credentials.
@@ -17,6 +19,12 @@ export class ApiError extends Error {
 
 export interface ApiClient {
   url: string;
+  /**
+   * The latest Pedigree-Bookmark an answer carried, sent back with every later request:
+   * behind a load balancer, a command that reads what it has just written reads it from
+   * whichever replica answers.
+   */
+  readonly bookmark: string | null;
   request<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** A plain GET (no token sent), for /readyz and the like: the status and the JSON body, if any. */
   get(path: string): Promise<{ status: number; body: any }>;
@@ -35,16 +43,21 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): ApiClient {
   const url = (env.PEDIGREE_URL || 'http://localhost:4000').replace(/\/+$/, '');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (env.PEDIGREE_TOKEN) headers.authorization = `Bearer ${env.PEDIGREE_TOKEN}`;
+  let bookmark: string | null = null;
   return {
     url,
+    get bookmark() {
+      return bookmark;
+    },
     async request(query, variables) {
       if (!headers.authorization) throw NO_TOKEN;
       let response: Response;
       try {
-        response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+        response = await fetch(`${url}/graphql`, { method: 'POST', headers: bookmark ? { ...headers, [BOOKMARK_HEADER]: bookmark } : headers, body: JSON.stringify({ query, variables }) });
       } catch (error) {
         throw unreachable(url, error);
       }
+      bookmark = response.headers.get(BOOKMARK_HEADER) ?? bookmark;
       const body = (await response.json().catch(() => null)) as { data?: any; errors?: ApiError['errors'] } | null;
       if (!body) throw new ApiError(`the API at ${url} answered HTTP ${response.status} without a GraphQL body`, []);
       if (body.errors?.length) {

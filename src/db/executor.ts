@@ -2,6 +2,8 @@ import neo4j, { Driver, ManagedTransaction, Neo4jError, type QueryResult, Sessio
 import { MAX_RETRY_MS } from './driver.js';
 import { conflict, databaseUnreachable, forbidden, limitExceeded, PedigreeError } from '../domain/errors.js';
 import { toPlain } from './records.js';
+import { bookmarkRefused, type RequestBookmarks } from '../domain/bookmarks.js';
+import { bookmarksReachedQuery } from './cypher/bookmarks.js';
 import type { ChangeEvent } from '../domain/events.js';
 
 /** A built query: Cypher text (from fixed fragments only) and its parameters. */
@@ -49,6 +51,12 @@ export interface ExecutorOptions {
    * (migrations, authentication), which is the only work that runs without the predicate.
    */
   scope?: readonly string[] | null;
+  /**
+   * The request's causal state: every session starts from the bookmarks the client sent,
+   * and every write's bookmarks are kept for the answer. Every session also shares the
+   * driver's bookmark manager, so the process always reads its own writes.
+   */
+  bookmarks?: RequestBookmarks;
 }
 
 /**
@@ -99,6 +107,7 @@ export class Executor {
         }
         return result;
       }, this.txConfig()),
+      this.options.bookmarks?.writing(),
     );
   }
 
@@ -108,12 +117,30 @@ export class Executor {
    * point lookup. The driver retries only managed transactions, so this retries itself.
    */
   query(query: Query): Promise<Row[]> {
-    return this.withSession(neo4j.session.READ, (s) => retried(() => this.statement(query, (cypher, params) => s.run(cypher, params, this.txConfig()))));
+    return this.single(neo4j.session.READ, query);
   }
 
-  /** Schema statements run one per transaction, outside any data transaction. */
+  /**
+   * A single read that must see every commit, whichever process made it: it goes where
+   * writes go (a cluster's leader) instead of to a reader, which may lag behind. For reads a
+   * decision rests on (a compare-and-set's check, a token no reader knows yet), not for
+   * answers, which readers serve.
+   */
+  latest(query: Query): Promise<Row[]> {
+    return this.single(neo4j.session.WRITE, query);
+  }
+
+  /**
+   * Schema statements run one per transaction, outside any data transaction. Replicas that
+   * start together run them at once and can deadlock on the label locks they take; each is
+   * idempotent (migrations), so a transient failure is retried like a single read's.
+   */
   async schema(cypher: string): Promise<void> {
-    await this.withSession(neo4j.session.WRITE, (s) => s.run(cypher).then(() => undefined));
+    await this.withSession(neo4j.session.WRITE, (s) => retried(() => s.run(cypher).then(() => undefined)));
+  }
+
+  private single(mode: 'READ' | 'WRITE', query: Query): Promise<Row[]> {
+    return this.withSession(mode, (s) => retried(() => this.statement(query, (cypher, params) => s.run(cypher, params, this.txConfig()))));
   }
 
   private txConfig() {
@@ -178,16 +205,58 @@ export class Executor {
     return { ...params, scope };
   }
 
-  private async withSession<T>(mode: 'READ' | 'WRITE', work: (s: Session) => Promise<T>): Promise<T> {
-    const session = this.driver.session({ database: this.options.database, defaultAccessMode: mode });
+  /**
+   * Runs `work` in a session of its own. Every session shares the driver's bookmark manager
+   * (the one `executeQuery` uses, so one per driver), which makes each start from the latest
+   * commit this process knows of: in a cluster a read follows the process's own writes
+   * even when a reader serves it. It also starts from the client's bookmarks, once they are
+   * known to be reachable. `committed`, for writes, receives the session's bookmarks.
+   */
+  private async withSession<T>(mode: 'READ' | 'WRITE', work: (s: Session) => Promise<T>, committed?: (bookmarks: string[]) => void): Promise<T> {
+    const after = this.options.bookmarks?.after ?? [];
+    if (after.length) await this.options.bookmarks!.reach(() => this.reach(after));
+    const session = this.driver.session({ database: this.options.database, defaultAccessMode: mode, bookmarkManager: this.driver.executeQueryBookmarkManager, bookmarks: [...after] });
     this.options.observer?.sessions(1);
     try {
-      return await work(session);
+      const result = await work(session);
+      committed?.(session.lastBookmarks());
+      return result;
     } catch (error) {
       throw mapDriverError(error);
     } finally {
       await session.close();
       this.options.observer?.sessions(-1);
+    }
+  }
+
+  /**
+   * Waits until the database has reached the client's bookmarks, apart from any work. Neo4j
+   * holds a statement until then, for up to its own bookmark timeout (30 s by default); an
+   * altered bookmark may name a state it never reaches, and one not meant for it is refused
+   * outright. The wait is therefore bounded by the transaction time limit, and either
+   * refusal is the client's BAD_USER_INPUT. A session whose statement still waits is closed
+   * once Neo4j answers: closing it earlier would wait with it.
+   */
+  private async reach(bookmarks: readonly string[]): Promise<void> {
+    const session = this.driver.session({ database: this.options.database, defaultAccessMode: neo4j.session.READ, bookmarks: [...bookmarks], disableAutoCommitRetries: true });
+    this.options.observer?.sessions(1);
+    const answered = this.statement(bookmarksReachedQuery(), (cypher, params) => session.run(cypher, params, this.txConfig())).then(() => true);
+    const closed = answered
+      .catch(() => false)
+      .finally(() => session.close().catch(() => undefined))
+      .finally(() => this.options.observer?.sessions(-1));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.options.txTimeoutMs)));
+    const unreached = () =>
+      bookmarkRefused(`names a state the database has not reached within the transaction time limit (${this.options.txTimeoutMs / 1000} s): it was altered or comes from another database, or the database's readers lag that far behind`);
+    try {
+      if (!(await Promise.race([answered, expired]))) throw unreached();
+      await closed;
+    } catch (error) {
+      // Neo4j's own bookmark timeout, when it is shorter than the transaction's
+      throw error instanceof Neo4jError && error.code === 'Neo.TransientError.Transaction.BookmarkTimeout' ? unreached() : mapDriverError(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -222,6 +291,10 @@ export function mapDriverError(error: unknown): unknown {
   const code = error.code ?? '';
   if (isConstraintError(error)) {
     return conflict(`The change conflicts with existing data: ${error.message.split('\n')[0]}`);
+  }
+  // only a client's bookmarks can be malformed: the process's own come from Neo4j
+  if (code.startsWith('Neo.ClientError.Transaction.InvalidBookmark')) {
+    return bookmarkRefused(`is not a bookmark this database can read (${error.message.split('\n')[0]})`);
   }
   const timedOut =
     code.includes('TransactionTimedOut') ||

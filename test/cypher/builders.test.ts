@@ -14,6 +14,7 @@ import { MODEL, DATASET } from '../../src/domain/versions.js';
 import * as aliases from '../../src/db/cypher/aliases.js';
 import * as approvals from '../../src/db/cypher/approvals.js';
 import * as audit from '../../src/db/cypher/audit.js';
+import * as bookmarks from '../../src/db/cypher/bookmarks.js';
 import * as datums from '../../src/db/cypher/datums.js';
 import * as events from '../../src/db/cypher/events.js';
 import * as executions from '../../src/db/cypher/executions.js';
@@ -30,7 +31,7 @@ import * as tokens from '../../src/db/cypher/tokens.js';
 import * as versions from '../../src/db/cypher/versions.js';
 
 const modules: Record<string, Record<string, unknown>> = {
-  aliases, approvals, audit, datums, events, executions, inputs, lineage, lists, metadata, nodes, projects, relations, status, tags, tokens, versions,
+  aliases, approvals, audit, bookmarks, datums, events, executions, inputs, lineage, lists, metadata, nodes, projects, relations, status, tags, tokens, versions,
 };
 
 const ID = '00000000-0000-4000-8000-000000000001';
@@ -54,6 +55,7 @@ const SAMPLES: Record<string, () => Query> = {
   'approvals.versionDatumsQuery': () => approvals.versionDatumsQuery(ID),
   'approvals.statusAsOfQuery': () => approvals.statusAsOfQuery([ID], '2026-01-01T00:00:00.000Z'),
   'audit.auditEntryQuery': () => audit.auditEntryQuery({ principal: 'ci', tokenId: ID, operation: 'setAlias', targetId: ID2, project: 'fraud', summary: '{}' }, ID),
+  'bookmarks.bookmarksReachedQuery': () => bookmarks.bookmarksReachedQuery(),
   'datums.aliasesByNameQuery': () => datums.aliasesByNameQuery('model-prod', null),
   'datums.datumsByUriQuery': () => datums.datumsByUriQuery('s3://bucket/key', 'fraud'),
   'events.recordEventsQuery': () => events.recordEventsQuery('fraud', [{ id: ID, type: 'alias.moved', data: '{}' }], 'ci'),

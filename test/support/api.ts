@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import type { Query } from '../../src/db/executor.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createDriver } from '../../src/db/driver.js';
@@ -30,11 +30,12 @@ export const ADMIN_TOKEN = () => process.env.PEDIGREE_ADMIN_TOKEN!;
 /** Environment for a CLI process talking to `api`. */
 export const cliEnv = (api: TestApi) => ({ ...process.env, PEDIGREE_URL: api.url, PEDIGREE_TOKEN: ADMIN_TOKEN(), NODE_OPTIONS: '' });
 
-export async function startApi(): Promise<TestApi> {
+/** `settings` replace configuration values (a short transaction timeout, say). */
+export async function startApi(settings: Partial<Config> = {}): Promise<TestApi> {
   const queries: Query[] = [];
   const server: RunningServer = await startServer(
     // one line per request would bury the tests' own output
-    { ...loadConfig(), port: 0, logLevel: 'warn' },
+    { ...loadConfig(), port: 0, logLevel: 'warn', ...settings },
     { onQuery: (q) => queries.push(q) },
   );
   const post = (body: string, headers: Record<string, string> = {}) =>
