@@ -8,7 +8,7 @@ import networkx
 import pandas
 import pytest
 
-from pedigree import Datum, NotFoundError, Pedigree, Run
+from pedigree import BadUserInputError, Datum, ExecutionDiff, FieldChange, NotFoundError, Pedigree, Run
 from support import write
 
 
@@ -66,6 +66,41 @@ def test_lineage_as_networkx_and_frames(pd: Pedigree, workdir: Path) -> None:
     # downstream of the features by URI reaches all three models
     down = pd.lineage(features.uri, direction="down", depth=1)
     assert {n.id for n in down.nodes if n.kind == "DATUM"} == {features.id, *(m.id for m in models)}
+
+
+def test_diff_of_two_models_names_what_changed(pd: Pedigree, workdir: Path) -> None:
+    preprocess, features, trains, models = story(pd, workdir)
+    # one by the object, one by its URI, as a notebook holds them
+    diff = pd.diff(models[0], models[1].uri)
+    assert (diff.a.id, diff.a.kind, diff.b.id) == (models[0].id, "DATUM", models[1].id)
+    assert {n.label for n in diff.common} == {"features/train.parquet", "preprocess", "raw.csv"}
+    assert [n.id for n in diff.only_in_a] == [trains[0].id] and [n.id for n in diff.only_in_b] == [trains[1].id]
+    # the step both ran, with each field that differs; the features they read are the same datum
+    assert diff.executions == [
+        ExecutionDiff(
+            name="train",
+            a=trains[0].id,
+            b=trains[1].id,
+            changes=(
+                FieldChange("parameters.learning_rate", 0.1, 0.03),
+                FieldChange("metadata.accuracy", 0.84, 0.89),
+                FieldChange("metadata.val.loss", 0.16, 0.11),
+            ),
+        )
+    ]
+    table = diff.changes_frame()
+    assert list(table.columns) == ["step", "field", "a", "b"]
+    assert table.values.tolist() == [["train", "parameters.learning_rate", 0.1, 0.03], ["train", "metadata.accuracy", 0.84, 0.89], ["train", "metadata.val.loss", 0.16, 0.11]]
+    # object columns: each cell keeps its own type, not a column made floats
+    assert table["a"].dtype == object
+
+    # the two best runs differ in their learning rate only; their clocks always differ
+    assert [c.field for e in pd.diff(models[1], models[2]).executions for c in e.changes] == ["parameters.learning_rate"]
+    timed = pd.diff(models[1], models[2], run_times=True).executions[0].changes
+    assert [c.field for c in timed] == ["parameters.learning_rate", "metadata.runtime.duration", "metadata.runtime.ended_at", "metadata.runtime.started_at"]
+    with pytest.raises(BadUserInputError) as refused:
+        pd.diff(models[0], models[0])
+    assert refused.value.field == "b"
 
 
 def test_compare_marks_changed_rows(pd: Pedigree, workdir: Path) -> None:

@@ -23,6 +23,7 @@ from .errors import (
     UnauthenticatedError,
     UnreachableError,
 )
+from .diff import ExecutionDiff, FieldChange, LineageDiff
 from .lineage import LineageEdge, LineageGraph, LineageNode
 from .models import AliasMove, Datum, Execution, Input, MetadataEntry
 from .pages import Pages
@@ -40,9 +41,12 @@ __all__ = [
     "DateTime",
     "Datum",
     "Execution",
+    "ExecutionDiff",
+    "FieldChange",
     "ForbiddenError",
     "Input",
     "LimitExceededError",
+    "LineageDiff",
     "LineageEdge",
     "LineageGraph",
     "LineageNode",

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar
 
 from .aliases import ALIAS_FIELDS, Alias
+from .diff import DIFF_QUERY, LineageDiff
 from .errors import NotFoundError, OfflineError, ServiceUnavailableError, UnauthenticatedError, UnreachableError
 from .frames import comparison_frame, datums_frame, executions_frame, history_frame
 from .lineage import LINEAGE_QUERY, LineageGraph, direction_of
@@ -376,6 +377,15 @@ class Pedigree:
             {"id": self._node_id(ref, project), "direction": direction_of(direction), "depth": depth, "limit": limit},
         )
         return LineageGraph(data["lineage"])
+
+    def diff(self, a: Datum | str, b: Datum | str, *, depth: int = 5, run_times: bool = False, project: str | None = None) -> LineageDiff:
+        """The upstreams of two datums, two model versions or two dataset versions (objects,
+        ids or URIs) compared to `depth` hops: the nodes in both and in one only, and each
+        step both ran (paired by name) with the fields that differ between its two runs;
+        `run_times=True` keeps the run clock (runtime.started_at, ended_at, duration), which
+        always differs. `.changes_frame()` puts the changes in a DataFrame."""
+        data = self.graphql(DIFF_QUERY, {"a": self._node_id(a, project), "b": self._node_id(b, project), "depth": depth})
+        return LineageDiff(data["lineageDiff"], run_times=run_times)
 
     def compare(self, executions: Sequence[Run | Execution | str], keys: Sequence[str] | None = None) -> pandas.DataFrame:
         """Up to 20 executions side by side as a DataFrame: a row per creation parameter and

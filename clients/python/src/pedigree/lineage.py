@@ -21,10 +21,13 @@ NODE_FIELDS = """id __typename
 #: types, and an execution's kind, which is not the node's kind.
 RENAMED = {"executionKind": "execution_kind", "versionUri": "uri", "modelVersion": "version", "datasetVersion": "version", "versionStatus": "status"}
 
+#: A LineageNode of the API, as `LineageNode.from_walk` reads it.
+WALKED_FIELDS = f"id kind distance frontier redacted node {{ {NODE_FIELDS} }}"
+
 LINEAGE_QUERY = f"""query($id: ID!, $direction: LineageDirection, $depth: Int, $limit: Int) {{
   lineage(id: $id, direction: $direction, depth: $depth, limit: $limit) {{
     root {{ {NODE_FIELDS} }}
-    nodes {{ id kind distance frontier redacted node {{ {NODE_FIELDS} }} }}
+    nodes {{ {WALKED_FIELDS} }}
     edges {{ from to type inputName }}
     depthReached truncated
   }}
@@ -64,6 +67,16 @@ class LineageNode:
         label = data.get("path") or data.get("name") or data.get("uri") or id
         return cls(id=id, kind=kind, distance=distance, label=str(label), frontier=frontier, redacted=redacted, data=data)
 
+    @classmethod
+    def root(cls, raw: Mapping[str, Any]) -> LineageNode:
+        """The node a question started from (asked with NODE_FIELDS), at distance 0."""
+        return cls.from_api(raw, id=raw["id"], kind=KINDS.get(raw.get("__typename", ""), "DATUM"), distance=0)
+
+    @classmethod
+    def from_walk(cls, raw: Mapping[str, Any]) -> LineageNode:
+        """A node a walk reached (asked with WALKED_FIELDS)."""
+        return cls.from_api(raw.get("node"), id=raw["id"], kind=raw["kind"], distance=raw["distance"], frontier=raw["frontier"], redacted=raw["redacted"])
+
 
 @dataclass(frozen=True)
 class LineageEdge:
@@ -87,12 +100,8 @@ class LineageGraph:
     """The nodes around a root (root first, at distance 0) and the edges among them."""
 
     def __init__(self, raw: Mapping[str, Any]) -> None:
-        root = raw["root"]
-        self.root = LineageNode.from_api(root, id=root["id"], kind=KINDS.get(root.get("__typename", ""), "DATUM"), distance=0)
-        others = [
-            LineageNode.from_api(n.get("node"), id=n["id"], kind=n["kind"], distance=n["distance"], frontier=n["frontier"], redacted=n["redacted"])
-            for n in raw["nodes"]
-        ]
+        self.root = LineageNode.root(raw["root"])
+        others = [LineageNode.from_walk(n) for n in raw["nodes"]]
         #: Root first, then nearest first; within a distance by kind and label, so a printout is stable.
         self.nodes: list[LineageNode] = [self.root, *sorted(others, key=lambda n: (n.distance, n.kind, n.label, n.id))]
         self.edges: list[LineageEdge] = [_flow(e) for e in raw["edges"]]

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 #: (host, image, commit, attempt, start, end, duration as the server saw them); this one
 #: holds what only the client knows, and the client's view of the rest.
 RUNTIME_GROUP = "runtime"
+#: The run's clock in RUNTIME_GROUP (`finish` logs the last two): different for any two runs.
+CLOCK_KEYS = ("started_at", "ended_at", "duration")
 
 #: The run whose `with` block is executing: the default parent of a run started inside it
 #: and the default target of `pd.log_metadata` there.
