@@ -75,9 +75,11 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
   let driver: Driver | undefined;
   let availability: Neo4jAvailability | undefined;
   let outbox: OutboxReader | undefined;
+  let tokens: TokenStore | undefined;
   const stop = async () => {
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await outbox?.stop();
+    await tokens?.stop().catch((error) => log('could not write when tokens were last used', { error: String(error) }, 'warn'));
     await availability?.stop();
     await driver?.close();
     await local?.stop();
@@ -95,7 +97,8 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
     const metrics = new Metrics(MAX_POOL_SIZE);
     const system = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 300_000, observer: metrics.executor });
     await migrate(system);
-    const tokens = new TokenStore(system);
+    tokens = new TokenStore(system);
+    await tokens.start((error) => log('could not read the token epoch or write when tokens were last used; trying again', { error: String(error) }, 'warn'));
     outbox = new OutboxReader(system, config.eventPollMs, (error) => log('could not read the change-event outbox', { error: String(error) }, 'warn'));
     await outbox.start();
     const { app } = await createApp({

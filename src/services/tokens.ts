@@ -1,6 +1,15 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Executor } from '../db/executor.js';
-import { createTokenQuery, liveTokenCountQuery, managedTokensQuery, registerAdminTokenQuery, revokeTokenQuery, useTokenQuery } from '../db/cypher/tokens.js';
+import {
+  createTokenQuery,
+  liveTokenCountQuery,
+  managedTokensQuery,
+  recordTokenUsesQuery,
+  registerAdminTokenQuery,
+  revokeTokenQuery,
+  tokenByHashQuery,
+  tokenEpochQuery,
+} from '../db/cypher/tokens.js';
 import { badInput, forbidden, notFound } from '../domain/errors.js';
 import { checkName } from '../domain/uris.js';
 import { checkText } from '../domain/validation.js';
@@ -33,19 +42,54 @@ const toRecord = (t: Record<string, any>): TokenRecord => ({
   revokedAt: t.revokedAt ?? null,
 });
 
-/** How long a looked-up token is trusted before it is read again (revocation delay). */
+/**
+ * How long a looked-up token is trusted at most. The token epoch (below) clears the cache
+ * within about a second of any change to the tokens, so this only bounds how late a
+ * revocation is seen while the epoch cannot be read.
+ */
 const CACHE_MS = 5_000;
+/** How often each process reads the token epoch: how late, typically, a revocation made through another replica is seen. */
+export const EPOCH_MS = 1_000;
+/** How often the uses seen are written to `lastUsedAt`, all in one write. */
+export const USES_MS = 5_000;
 
+/** What the store shares with every request's view of it. */
+class Shared {
+  readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  /** Bumped as the cache is cleared: a lookup begun before does not store its answer, which may predate the change. */
+  generation = 0;
+  /** Token id -> when it last authenticated a request here (ISO time), not yet written. */
+  readonly used = new Map<string, string>();
+
+  invalidate(): void {
+    this.cache.clear();
+    this.generation += 1;
+  }
+}
+
+/**
+ * Tokens, and the one cache of who they are. Authentication only reads: the time a token
+ * was used is collected and written every few seconds in one write per process, so a
+ * request that reads nothing else writes nothing, and in a cluster it is served by a
+ * reader. Revocation reaches every process within about a second through the token epoch,
+ * which each process reads every second (`start`) and which clears its cache when it moves.
+ */
 export class TokenStore {
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  private epoch: string | undefined;
+  private flushedAt = 0;
+
   constructor(
     private readonly executor: Executor,
-    private readonly cache = new Map<string, { principal: Principal | null; until: number }>(),
+    private readonly shared = new Shared(),
     private readonly principal: Principal | null = null,
   ) {}
 
   /** The same store through a request's executor, so token changes are audited with the request. */
   through(executor: Executor, principal: Principal): TokenStore {
-    return new TokenStore(executor, this.cache, principal);
+    return new TokenStore(executor, this.shared, principal);
   }
 
   async create(input: { name: string; role: string; projects: string[] }): Promise<{ token: string; record: TokenRecord }> {
@@ -79,18 +123,86 @@ export class TokenStore {
   async revoke(id: string): Promise<TokenRecord> {
     const [row] = await this.executor.write((tx) => tx.run(revokeTokenQuery(id)));
     if (!row) throw notFound('Token', id);
-    this.cache.clear();
+    this.shared.invalidate();
     return toRecord(row.t);
   }
 
   /** The principal of a token, or null when it is unknown or revoked. */
   async authenticate(token: string): Promise<Principal | null> {
     const hash = hashToken(token);
-    const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.principal;
-    const [row] = await this.executor.write((tx) => tx.run(useTokenQuery(hash)));
-    const principal: Principal | null = row ? { name: row.t.name, role: row.t.role, projects: row.t.projects.includes('*') ? '*' : row.t.projects, tokenId: row.t.id } : null;
-    this.cache.set(hash, { principal, until: Date.now() + CACHE_MS });
+    const cached = this.shared.cache.get(hash);
+    const principal = cached && cached.until > Date.now() ? cached.principal : await this.lookUp(hash);
+    if (principal?.tokenId) this.shared.used.set(principal.tokenId, new Date().toISOString());
     return principal;
+  }
+
+  /**
+   * Reads the token where reads go. One a reader does not know is looked for again where
+   * writes go: it may have been made a moment ago through another replica, and refusing it
+   * for the cache's lifetime would be wrong.
+   */
+  private async lookUp(hash: string): Promise<Principal | null> {
+    const generation = this.shared.generation;
+    const query = tokenByHashQuery(hash);
+    let [row] = await this.executor.query(query);
+    row ??= (await this.executor.latest(query))[0];
+    const principal: Principal | null = row ? { name: row.t.name, role: row.t.role, projects: row.t.projects.includes('*') ? '*' : row.t.projects, tokenId: row.t.id } : null;
+    if (generation === this.shared.generation) this.shared.cache.set(hash, { principal, until: Date.now() + CACHE_MS });
+    return principal;
+  }
+
+  /**
+   * Reads the token epoch now and every EPOCH_MS after, and writes the uses every USES_MS;
+   * `onError` hears what fails (the next round tries again).
+   */
+  async start(onError: (error: unknown) => void): Promise<void> {
+    this.stopped = false;
+    this.flushedAt = Date.now();
+    await this.readEpoch();
+    const tick = async () => {
+      await this.readEpoch().catch(onError);
+      if (Date.now() - this.flushedAt >= USES_MS) await this.writeUses().catch(onError);
+    };
+    const schedule = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        this.ticking = tick().finally(() => {
+          this.ticking = undefined;
+          schedule();
+        });
+      }, EPOCH_MS);
+      // the upkeep alone must not keep a process alive
+      this.timer.unref();
+    };
+    schedule();
+  }
+
+  /** Stops the upkeep and writes the uses not written yet. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    await this.writeUses();
+  }
+
+  private async readEpoch(): Promise<void> {
+    const [row] = await this.executor.query(tokenEpochQuery());
+    const epoch = JSON.stringify(row);
+    if (this.epoch !== undefined && epoch !== this.epoch) this.shared.invalidate();
+    this.epoch = epoch;
+  }
+
+  /** One write for every token used since the last one; on failure the uses are kept for the next. */
+  private async writeUses(): Promise<void> {
+    this.flushedAt = Date.now();
+    const uses = [...this.shared.used].map(([id, at]) => ({ id, at }));
+    if (!uses.length) return;
+    this.shared.used.clear();
+    try {
+      await this.executor.write((tx) => tx.run(recordTokenUsesQuery(uses)));
+    } catch (error) {
+      for (const { id, at } of uses) if (!this.shared.used.has(id)) this.shared.used.set(id, at);
+      throw error;
+    }
   }
 }

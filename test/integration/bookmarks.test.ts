@@ -1,9 +1,10 @@
-import type { Driver, SessionConfig } from 'neo4j-driver';
+import type { Driver } from 'neo4j-driver';
 import { loadConfig } from '../../src/config.js';
 import { createDriver } from '../../src/db/driver.js';
 import { Executor } from '../../src/db/executor.js';
 import { BOOKMARK_HEADER, RequestBookmarks } from '../../src/domain/bookmarks.js';
 import { bookmarkAhead } from '../support/bookmarks.js';
+import { recordingSessions } from '../support/sessions.js';
 import { cypher, errorCode, resetDatabase, startApi, type TestApi } from '../support/api.js';
 
 /**
@@ -34,19 +35,9 @@ afterAll(async () => {
   for (const driver of drivers) await driver.close();
 });
 
-/** The same driver, keeping the configuration of every session opened through it. */
-function recording(driver: Driver): { driver: Driver; sessions: SessionConfig[] } {
-  const sessions: SessionConfig[] = [];
-  const session = (config: SessionConfig = {}) => {
-    sessions.push(config);
-    return driver.session(config);
-  };
-  return { driver: new Proxy(driver, { get: (target, key) => (key === 'session' ? session : Reflect.get(target, key)) }), sessions };
-}
-
 describe('two sessions of one process', () => {
   it("are chained by the driver's one bookmark manager, and a session opened with the write's bookmark on another driver sees it", async () => {
-    const one = recording(newDriver());
+    const one = recordingSessions(newDriver());
     const written = new RequestBookmarks();
     const writer = new Executor(one.driver, { database, txTimeoutMs: 5_000, bookmarks: written });
     await writer.write((tx) => tx.run({ cypher: "CREATE (:BookmarkProbe {id: 'chained'})", global: 'a test node' }));

@@ -44,11 +44,35 @@ export const revokeTokenQuery = (id: string): Query => ({
   params: { id },
 });
 
-/** The live token with this hash, marked as used now. */
-export const useTokenQuery = (hash: string): Query => ({
-  cypher: `MATCH (t:Token {hash: $hash}) WHERE t.revokedAt IS NULL
-SET t.lastUsedAt = ${NOW}
-RETURN t`,
+/** The live token with this hash (a read: when it was used is written apart, in batches). */
+export const tokenByHashQuery = (hash: string): Query => ({
+  cypher: 'MATCH (t:Token {hash: $hash}) WHERE t.revokedAt IS NULL RETURN t',
   global: TOKENS,
   params: { hash },
+});
+
+/**
+ * Writes when tokens were last used, for many tokens in one statement: `uses` are
+ * {id, at (ISO time)}, and an earlier time never replaces a later one (replicas flush in
+ * any order).
+ */
+export const recordTokenUsesQuery = (uses: Array<{ id: string; at: string }>): Query => ({
+  cypher: `UNWIND $uses AS use
+MATCH (t:Token {id: use.id})
+WITH t, datetime(use.at) AS at
+WHERE t.lastUsedAt IS NULL OR t.lastUsedAt < at
+SET t.lastUsedAt = at`,
+  global: TOKENS,
+  params: { uses },
+});
+
+/**
+ * The token epoch: a summary that changes whenever a token is made, revoked or revived
+ * (registered again), so a replica that reads it every second knows when its cached
+ * lookups may be stale. Derived from the tokens themselves, it needs no state of its own
+ * that a write could forget to bump. One label scan: tokens number in the hundreds.
+ */
+export const tokenEpochQuery = (): Query => ({
+  cypher: 'MATCH (t:Token) RETURN count(t) AS tokens, toString(max(t.createdAt)) AS created, count(t.revokedAt) AS revoked, toString(max(t.revokedAt)) AS revokedLast',
+  global: TOKENS,
 });
