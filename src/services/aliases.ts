@@ -30,7 +30,9 @@ export interface SetAliasInput {
 /**
  * Moves of one alias through this process, one at a time: Neo4j's lock waiters spin, so
  * sixteen moves queued on one alias's lock starve its holder of CPU on a small machine
- * and the tail reaches seconds. The database lock still decides between processes.
+ * and the tail reaches seconds. This is an optimisation only: the database lock decides,
+ * between replicas as within one (`moveAlias` checks the expectation again under it), and
+ * with the queue at most one move per replica waits on the lock of one alias.
  */
 const moves = new KeyedGate();
 
@@ -63,9 +65,11 @@ export class AliasService {
       });
     // After waiting for another move of the alias, an expectation it made stale is refused
     // from a plain read, without opening a transaction or queueing for the alias's lock.
+    // The read goes where writes go: a reader that lags could show an older target and
+    // refuse an expectation that is still true.
     const recheck = async () => {
       if (expected === null) return;
-      const [row] = await this.executor.query(aliasTargetQuery(input.project, input.name));
+      const [row] = await this.executor.latest(aliasTargetQuery(input.project, input.name));
       const current: string | null = row?.current ?? null;
       if (current !== expected) throw staleExpectation(input.name, expected, current);
     };
