@@ -2,8 +2,11 @@
 // 5-30 steps whose join and evaluation steps read 2-5 inputs (diamonds), hyper-parameter
 // sweeps (one dataset feeding 10-100 trainings, then an evaluation of the best few),
 // raw hub datasets picked with a Zipf law (a few are read by most pipelines), one long
-// incremental chain, 5-20 metadata keys per datum, tags from a Zipf vocabulary and some
-// aliases with move history. The same seed gives the same graph, ids included.
+// incremental chain, 5-20 metadata keys per datum, tags from a Zipf vocabulary, some
+// aliases with move history, and a model retrained on a second run of its pipeline (two
+// model versions whose upstreams share every step by name). Every lineage edge carries
+// `at`, the time it was recorded, as the API writes it. The same seed gives the same
+// graph, ids included.
 
 /** mulberry32: small, fast and good enough to pick shapes; Math.random cannot be seeded. */
 function seededRandom(seed) {
@@ -70,8 +73,8 @@ export function generateGraph({ seed, targetNodes, chainLength }) {
   let clock = Date.parse('2024-01-01T00:00:00Z');
   const tick = (maxMinutes = 5) => new Date((clock += Math.floor(random() * maxMinutes * 60_000) + 1)).toISOString();
 
-  const nodes = { Project: [], Execution: [], Datum: [], Tag: [], MetadataEntry: [], Alias: [] };
-  const rels = { PRODUCED_BY: [], CONSUMED_BY: [], PART_OF: [], TAGGED: [] };
+  const nodes = { Project: [], Execution: [], Datum: [], Tag: [], MetadataEntry: [], Alias: [], Model: [] };
+  const rels = { PRODUCED_BY: [], CONSUMED_BY: [], PART_OF: [], TAGGED: [], CONTAINS: [] };
   let nodeCount = 0;
 
   nodes.Project.push({ id: uuid(), name: project, project, createdAt: tick() });
@@ -115,7 +118,8 @@ export function generateGraph({ seed, targetNodes, chainLength }) {
       contentType: 'application/octet-stream', external: Boolean(externalUri), createdAt,
     });
     nodeCount++;
-    if (producer) rels.PRODUCED_BY.push({ from: id, to: producer });
+    // the API records a datum and its PRODUCED_BY edge in one transaction, at one time
+    if (producer) rels.PRODUCED_BY.push({ from: id, to: producer, at: createdAt });
     metadata(id, createdAt);
     tagSome(id, 3);
     return id;
@@ -161,24 +165,26 @@ export function generateGraph({ seed, targetNodes, chainLength }) {
     return { name: `pipeline-${t}`, steps };
   });
 
-  const runPipeline = (template) => {
+  /** One run of a template; `pick` gives a first step's input. Returns the run's final output. */
+  const runPipeline = (template, pick = source) => {
     const run = execution(template.name, 'PIPELINE', null);
     const outputs = [];
     template.steps.forEach((step, i) => {
       const exec = execution(step.name, 'STEP', run, { learning_rate: random() / 10, epochs: between(1, 50) });
       step.inputs.forEach((input, k) => {
-        const from = input === 'source' ? [source()] : outputs[input];
+        const from = input === 'source' ? [pick()] : outputs[input];
         for (const d of from) read(exec, d, `input-${k}`);
       });
       outputs[i] = Array.from({ length: step.outputs }, (_, k) => datum(`${step.name}/out-${k}.parquet`, exec));
     });
-    published.push(outputs.at(-1)[0]);
+    return outputs.at(-1)[0];
   };
 
   const models = [];
-  const runSweep = (index) => {
-    const run = execution(`sweep-${index}`, 'PIPELINE', null);
-    const dataset = source();
+  /** A sweep over the dataset `pick` gives: its trained models and the evaluation's report. */
+  const runSweep = (name, pick = source) => {
+    const run = execution(name, 'PIPELINE', null);
+    const dataset = pick();
     const trained = [];
     for (let n = between(10, 100); n > 0; n--) {
       const exec = execution('train', 'STEP', run, { learning_rate: random() / 10, batch_size: 2 ** between(4, 9) });
@@ -188,9 +194,7 @@ export function generateGraph({ seed, targetNodes, chainLength }) {
     const evaluate = execution('evaluate', 'STEP', run);
     read(evaluate, dataset, 'test-data');
     for (let n = between(2, 5); n > 0; n--) read(evaluate, trained[Math.floor(random() * trained.length)], `candidate-${n}`);
-    const report = datum('eval/report.json', evaluate);
-    models.push(trained[0]);
-    published.push(report);
+    return { trained, report: datum('eval/report.json', evaluate) };
   };
 
   // One dataset grown by daily increments: each step reads yesterday's snapshot and a delta.
@@ -206,8 +210,12 @@ export function generateGraph({ seed, targetNodes, chainLength }) {
 
   // at least a few pipelines and sweeps, so lineage walks have roots whatever the size
   for (let unit = 0; unit < 20 || nodeCount < targetNodes; unit++) {
-    if (random() < 0.7) runPipeline(templates[Math.floor(random() * templates.length)]);
-    else runSweep(unit);
+    if (random() < 0.7) published.push(runPipeline(templates[Math.floor(random() * templates.length)]));
+    else {
+      const { trained, report } = runSweep(`sweep-${unit}`);
+      models.push(trained[0]);
+      published.push(report);
+    }
   }
 
   // Aliases on the first model of each sweep, some moved a few times (history), and on a
@@ -225,12 +233,39 @@ export function generateGraph({ seed, targetNodes, chainLength }) {
     nodeCount += 1 + moves.length;
   });
 
+  // A model retrained on a second run of its pipeline, last so that the graph above stays
+  // the same for a given seed: the template with the most join steps runs twice from a raw
+  // dataset of its own (no walk above gains a node), each run's output feeds a sweep, and
+  // each sweep's first model becomes a version of one model (CONTAINS, as
+  // createModelVersion records it). Their upstreams share every step by name.
+  const joins = (template) => template.steps.filter((step) => step.inputs.filter((input) => input !== 'source').length > 1).length;
+  const retrain = templates.reduce((a, b) => (joins(b) > joins(a) ? b : a));
+  const retrainRaw = datum('raw/retrain.parquet', null, 's3://bench-raw/retrain.parquet');
+  const model = { id: uuid(), project, name: 'retrained', createdAt: tick(0), versions: [] };
+  nodeCount++;
+  for (const version of [1, 2]) {
+    const dataset = runPipeline(retrain, () => retrainRaw);
+    const { trained } = runSweep(`retrain-sweep-${version}`, () => dataset);
+    const id = uuid();
+    const createdAt = tick(0);
+    model.versions.push({ id, project, name: model.name, version, uri: `model://${model.name}/${version}`, createdAt, createdBy: 'bench', status: 'PENDING' });
+    rels.CONTAINS.push({ from: id, to: trained[0], at: createdAt });
+    nodeCount++;
+  }
+  nodes.Model.push(model);
+
   return {
     project,
     nodes,
     rels,
     nodeCount,
     /** Start points for the measurements. */
-    samples: { chainStart, chainEnd, published: published.slice(-200), topTag: 'tag-000' },
+    samples: {
+      chainStart, chainEnd, published: published.slice(-200), topTag: 'tag-000',
+      /** The two model versions of the retrained model, version 1 first. */
+      retrained: model.versions.map((v) => v.id),
+      /** The time of the last recorded node or edge: the graph as of then is the whole graph. */
+      recordedUntil: new Date(clock).toISOString(),
+    },
   };
 }

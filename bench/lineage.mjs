@@ -14,7 +14,7 @@ export const DEPTHS = [1, 2, 5, 10, 20];
 const CANDIDATES = 10_000;
 
 /** Walk-direction neighbours, as Neo4j follows them: PRODUCED_BY and the READ mirror of CONSUMED_BY. */
-function neighbours(graph) {
+export function neighbours(graph) {
   const walk = { UPSTREAM: new Map(), DOWNSTREAM: new Map() };
   const add = (from, to) => {
     for (const [map, a, b] of [[walk.UPSTREAM, from, to], [walk.DOWNSTREAM, to, from]]) {

@@ -1,8 +1,9 @@
 // Loads a generated graph with batched UNWIND statements straight through the driver,
-// writing the shape the API writes (src/services/executions.ts, src/db/cypher/metadata.ts,
-// src/services/tags.ts, src/services/aliases.ts): `:Entity` and `project` on every node,
-// a READ mirror beside every CONSUMED_BY, metadata as MetadataEntry:Current nodes, and
-// alias moves as AliasMove nodes. One writer stream: parallel batches would lock the
+// writing the shape the API writes (src/db/cypher/executions.ts, metadata.ts, tags.ts,
+// aliases.ts, versions.ts): `:Entity` and `project` on every node, a READ mirror beside
+// every CONSUMED_BY, `at` (when it was recorded) on every lineage edge, metadata as
+// MetadataEntry:Current nodes, alias moves as AliasMove nodes, and model versions with
+// HAS_VERSION and CONTAINS. One writer stream: parallel batches would lock the
 // same hub nodes and spend the time in deadlock retries.
 
 const BATCH = 5_000;
@@ -25,13 +26,19 @@ CREATE (a:Entity:Alias {id: r.id, project: r.project, name: r.name, protected: f
         createdAt: datetime(r.createdAt), updatedAt: datetime(r.updatedAt), updatedBy: 'bench'})-[:POINTS_TO]->(d)
 WITH a, r UNWIND r.moves AS m
 CREATE (a)-[:MOVED]->(:AliasMove {id: m.id, project: r.project, seq: m.seq, at: datetime(m.at), by: 'bench', from: m.from, to: m.to})`,
+  Model: `UNWIND $rows AS r
+CREATE (o:Entity:Model {id: r.id, project: r.project, name: r.name, createdAt: datetime(r.createdAt), versionCount: size(r.versions)})
+WITH o, r UNWIND r.versions AS v
+CREATE (o)-[:HAS_VERSION]->(n:Entity:ModelVersion)
+SET n = v, n.version = toInteger(v.version), n.createdAt = datetime(v.createdAt)`,
 };
 
 const RELATIONSHIP_STATEMENTS = {
-  PRODUCED_BY: `UNWIND $rows AS r MATCH (a:Entity {id: r.from}) MATCH (b:Entity {id: r.to}) CREATE (a)-[:PRODUCED_BY]->(b)`,
+  PRODUCED_BY: `UNWIND $rows AS r MATCH (a:Entity {id: r.from}) MATCH (b:Entity {id: r.to}) CREATE (a)-[:PRODUCED_BY {at: datetime(r.at)}]->(b)`,
   CONSUMED_BY: `UNWIND $rows AS r MATCH (d:Entity {id: r.from}) MATCH (e:Entity {id: r.to})
 CREATE (d)-[:CONSUMED_BY {inputName: r.inputName, at: datetime(r.at)}]->(e)
-CREATE (e)-[:READ {inputName: r.inputName}]->(d)`,
+CREATE (e)-[:READ {inputName: r.inputName, at: datetime(r.at)}]->(d)`,
+  CONTAINS: `UNWIND $rows AS r MATCH (v:Entity {id: r.from}) MATCH (d:Entity {id: r.to}) CREATE (v)-[:CONTAINS {at: datetime(r.at)}]->(d)`,
   PART_OF: `UNWIND $rows AS r MATCH (a:Entity {id: r.from}) MATCH (b:Entity {id: r.to}) CREATE (a)-[:PART_OF]->(b)`,
   TAGGED: `UNWIND $rows AS r MATCH (a:Entity {id: r.from}) MATCH (b:Entity {id: r.to}) CREATE (a)-[:TAGGED]->(b)`,
 };
@@ -40,6 +47,7 @@ CREATE (e)-[:READ {inputName: r.inputName}]->(d)`,
 const rowsOf = {
   MetadataEntry: (r) => 2 * r.entries.length,
   Alias: (r) => 2 + 2 * r.moves.length,
+  Model: (r) => 1 + 2 * r.versions.length,
   CONSUMED_BY: () => 2,
 };
 

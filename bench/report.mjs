@@ -6,7 +6,8 @@ const target = (t) => (t ? `${t.target}: **${t.met ? 'met' : 'missed'}**` : '');
 const table = (header, rows) => [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 
 export function markdown(results) {
-  const { graph, load, apiPeakRssMb, machine, mode, profile, aliasCas, throughput, ingest } = results;
+  const { graph, load, apiPeakRssMb, machine, mode, profile, questionsProfile, aliasCas, throughput, ingest } = results;
+  const questions = results.workloads.filter((w) => w.question);
   return [
     `Mode ${mode}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.neo4j}, seed ${results.seed}.`,
     `Graph: ${n(graph.nodes)} nodes, ${n(graph.relationships)} relationships ` +
@@ -16,7 +17,14 @@ export function markdown(results) {
     '',
     ...table(
       ['workload', 'items (first start node)', 'ours p50 / p95 / p99 ms', 'raw Cypher p50 / p95 / p99 ms', 'ours / raw (p50)', 'round trips', 'target'],
-      results.workloads.map((w) => [w.name, w.items ?? '', ms(w.ours), ms(w.raw), w.ratio ?? '', w.roundTrips, target(w.target)]),
+      results.workloads.filter((w) => !w.question).map((w) => [w.name, w.items ?? '', ms(w.ours), ms(w.raw), w.ratio ?? '', w.roundTrips, target(w.target)]),
+    ),
+    '',
+    'The lineage questions (items: nodes for impact and walks, paths for paths, paired steps for diff):',
+    '',
+    ...table(
+      ['question', 'items', 'ours p50 / p95 / p99 ms', 'compared with', 'its p50 / p95 / p99 ms', 'ours / it (p50)', 'round trips', 'target'],
+      questions.map((w) => [w.name, w.items ?? '', ms(w.ours), w.versus, ms(w.raw), w.ratio, w.roundTrips, target(w.target)]),
     ),
     '',
     "PROFILE of the API's lineage statement (limit 10,000; nodes include the root):",
@@ -24,6 +32,20 @@ export function markdown(results) {
     ...table(
       ['start node', 'depth', 'nodes', 'db hits', 'db hits / node', 'expand operator', 'target'],
       profile.map((p) => [`${p.direction.toLowerCase()} ~${n(p.sizeClass)}`, p.depth, n(p.nodes), n(p.dbHits), p.dbHitsPerNode, p.expand ?? '', target(p.target)]),
+    ),
+    '',
+    "PROFILE of the statements lineagePaths sends (maxHops 10, limit 100), for the pairs with the fewest and the most paths at each hop distance (rows: what the statements returned, the nodes the two walks reached):",
+    '',
+    ...table(
+      ['hops apart', 'paths within 10 hops', 'paths answered', 'statements', 'rows', 'db hits', 'db hits / row', 'expand operators', 'target'],
+      questionsProfile.paths.map((p) => [p.hops, n(p.paths), `${p.answered}${p.truncated ? ' (truncated)' : ''}`, p.statements, n(p.rows), n(p.dbHits), p.dbHitsPerRow, p.expands.join(', '), target(p.target)]),
+    ),
+    '',
+    'PROFILE of the lineage walk at depth 20 with and without asOf (the time of the last recorded edge, so the same answer):',
+    '',
+    ...table(
+      ['start node', 'asOf', 'statements', 'rows', 'db hits', 'db hits / row', 'expand operators'],
+      questionsProfile.asOf.map((p) => [`${p.direction.toLowerCase()} ~${n(p.sizeClass)}`, p.asOf ?? '', p.statements, n(p.rows), n(p.dbHits), p.dbHitsPerRow, p.expands.join(', ')]),
     ),
     '',
     'Alias compare-and-set through the API (each writer reads, then moves with expectedDatumId; latency of every setAlias request):',

@@ -18,8 +18,9 @@ import { DEPTHS, lineageBySize, pickStartNodes, profileLineage } from './lineage
 import { loadGraph } from './load.mjs';
 import { markdown } from './report.mjs';
 import { comparePeer, peerMarkdown } from './peer.mjs';
+import { pickPathPairs, profileQuestions, questionWorkloads } from './questions.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
-import { casTarget, ingestTarget, profileTargets, throughputTarget, workloadTarget } from './targets.mjs';
+import { casTarget, ingestTarget, pathsProfileTarget, profileTargets, questionTarget, throughputTarget, workloadTarget } from './targets.mjs';
 import { lookupThroughput, processCpuMs } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
 import { lookupIds, workloads } from './workloads.mjs';
@@ -29,9 +30,11 @@ const HELP = `npm run bench -- [--quick] [--seed N] [--nodes N]
 Loads a seeded ML lineage graph and measures point lookups, lineage (upstream and
 downstream, from start nodes chosen by answer size) and nested lists through the API
 (production mode, on an ephemeral port) against hand-written Cypher through the same
-driver, plus the driver and HTTP floors; then PROFILE db hits of the lineage
-statement, point-lookup throughput at 16 connections, alias compare-and-set with
-1-64 writers and a manifest ingest against raw UNWIND.
+driver, plus the driver and HTTP floors; the lineage questions (impact, paths, diff
+against hand-written Cypher; a kinds filter and asOf against the same walk without
+them); then PROFILE db hits of the lineage statement and of the questions' statements,
+point-lookup throughput at 16 connections, alias compare-and-set with 1-64 writers and a
+manifest ingest against raw UNWIND.
 
   --quick      graph S (1e5 nodes) and fewer runs: about 5 minutes on 2 cores
   --seed N     generator seed (default 1); the same seed gives the same graph
@@ -154,7 +157,7 @@ async function main() {
   for (let i = 0; performance.now() - started < WARMUP_MS; i++) for (const w of all) await Promise.all([w.ours(i), w.raw(i)]);
   log(`warmed up for ${((performance.now() - started) / 1000).toFixed(0)} s`);
   const measured = [];
-  for (const w of all) {
+  const measure = async (w, targetOf) => {
     await api.ask('reset');
     const data = await w.ours(0);
     const { statements } = await api.ask('stats');
@@ -162,13 +165,24 @@ async function main() {
     started = performance.now();
     const { ours, raw } = await timeInTurns({ ours: w.ours, raw: w.raw }, runs);
     const ratio = Math.round((ours.p50 / raw.p50) * 100) / 100;
-    const row = { name: w.name, lineage: w.lineage, items: w.size?.(data), ours, raw, ratio, roundTrips: statements };
-    measured.push({ ...row, target: workloadTarget(row) });
-    log(`${w.name}: ours p50 ${ours.p50} ms, raw p50 ${raw.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  }
+    const row = { name: w.name, lineage: w.lineage, question: w.question, versus: w.versus, items: w.size?.(data), ours, raw, ratio, roundTrips: statements };
+    measured.push({ ...row, target: targetOf(row) });
+    log(`${w.name}: ours p50 ${ours.p50} ms, ${w.versus ?? 'raw'} p50 ${raw.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  };
+  for (const w of all) await measure(w, workloadTarget);
+  // The questions come after the rows above, which so see the same run as before they existed.
+  const pairs = pickPathPairs(graph);
+  log(`path pairs (hops: paths): ${pairs.map((p) => `${p.hops}: ${p.paths}`).join(', ')}`);
+  const questions = questionWorkloads({ graph, starts, pairs, gql, cypher, quick: args.quick });
+  started = performance.now();
+  for (let i = 0; performance.now() - started < WARMUP_MS / 3; i++) for (const w of questions) await Promise.all([w.ours(i), w.raw(i)]);
+  for (const w of questions) await measure(w, questionTarget);
   const peer = await comparePeer({ uri, graph, gql, quick: args.quick, runs: RUNS, log });
   const profile = profileTargets(await profileLineage({ starts, cypher }));
   log('profiled the lineage statement');
+  const questionsProfile = await profileQuestions({ graph, starts, pairs, gql, api, cypher });
+  questionsProfile.paths = pathsProfileTarget(questionsProfile.paths);
+  log('profiled the questions');
   const cpu = async () => ({ api: (await api.ask('stats')).cpuMs, neo4j: neo4jPid ? processCpuMs(neo4jPid) : null });
   const throughput = await lookupThroughput({ url: api.url, token, cypher, ids: lookupIds(graph), connections: 16, seconds: args.quick ? 5 : 20, cpu });
   for (const t of throughput) log(`${t.name} at 16 connections: ${t.requestsPerSecond} req/s, p99 ${t.latency.p99} ms, CPU ms per request ${JSON.stringify(t.cpuMsPerRequest)}`);
@@ -209,6 +223,7 @@ async function main() {
     peer,
     lineageReach: largest,
     profile,
+    questionsProfile,
     aliasCas,
     throughput: throughput.map((t, i) => ({ ...t, target: i === 0 ? throughputTarget(t) : null })),
     ingest,

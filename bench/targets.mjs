@@ -34,3 +34,24 @@ export const casTarget = (row) =>
 export const throughputTarget = (t) => checkAll([['≥ 1,000 req/s', t.requestsPerSecond >= 1_000 && t.failures === 0], ['p99 ≤ 20 ms', t.latency.p99 <= 20]]);
 
 export const ingestTarget = (i) => checkAll([['≥ 25,000 rows/s', i.api.rowsPerSecond >= 25_000], ['≥ 0.85× raw', i.ratio >= 0.85]]);
+
+/** The lineage questions: impact of ~1k nodes, paths 10 hops apart, a diff of two sweep models, asOf against the plain walk. */
+export function questionTarget(w) {
+  const { kind, sizeClass, hops } = w.question;
+  if (kind === 'impact' && sizeClass === 1_000) return check('p50 ≤ 100 ms', w.ours.p50 <= 100);
+  if (kind === 'paths' && hops === 10) return check('p50 ≤ 50 ms', w.ours.p50 <= 50);
+  if (kind === 'diff') return check('p50 ≤ 50 ms', w.ours.p50 <= 50);
+  if (kind === 'asOf') return check('≤ 1.2× the plain walk', w.ratio <= 1.2);
+  return null;
+}
+
+/**
+ * PROFILE of lineagePaths by pair: db hits per row the statements returned, on the pair
+ * with the most paths, at most 1.2x those on the pair with the fewest, so the work follows
+ * the nodes walked, not the paths between them.
+ */
+export function pathsProfileTarget(rows) {
+  const fewest = rows.reduce((a, b) => (b.paths < a.paths ? b : a));
+  const most = rows.reduce((a, b) => (b.paths > a.paths ? b : a));
+  return rows.map((row) => ({ ...row, target: row === most ? check(`db hits per row ≤ 1.2× the pair with the fewest paths (${fewest.paths})`, row.dbHitsPerRow <= 1.2 * fewest.dbHitsPerRow) : null }));
+}
