@@ -22,7 +22,11 @@ export const MIGRATIONS: string[] = [
   'CREATE CONSTRAINT dataset_name IF NOT EXISTS FOR (n:Dataset) REQUIRE (n.project, n.name) IS UNIQUE',
   'CREATE CONSTRAINT model_version_uri IF NOT EXISTS FOR (n:ModelVersion) REQUIRE (n.project, n.uri) IS UNIQUE',
   'CREATE CONSTRAINT dataset_version_uri IF NOT EXISTS FOR (n:DatasetVersion) REQUIRE (n.project, n.uri) IS UNIQUE',
-  'CREATE CONSTRAINT datum_uri IF NOT EXISTS FOR (n:Datum) REQUIRE (n.project, n.uri) IS UNIQUE',
+  // An external object's versions share its URI (OpenLineage writes one per run): a datum is
+  // unique by (project, uri, version), version '' being the URI's unversioned datum, the one
+  // GraphQL's external URIs name; stored files (datum://<id>) have no version.
+  'CREATE CONSTRAINT datum_uri_version IF NOT EXISTS FOR (n:Datum) REQUIRE (n.project, n.uri, n.version) IS UNIQUE',
+  'CREATE INDEX datum_uri_lookup IF NOT EXISTS FOR (n:Datum) ON (n.uri)',
   // Lists ordered newest first, filtered by project (keyset pagination on createdAt, id).
   'CREATE INDEX datum_project_created IF NOT EXISTS FOR (n:Datum) ON (n.project, n.createdAt)',
   'CREATE INDEX execution_project_created IF NOT EXISTS FOR (n:Execution) ON (n.project, n.createdAt)',
@@ -56,6 +60,8 @@ export const MIGRATIONS: string[] = [
 
 /** Indexes of an earlier schema, dropped at start once nothing reads them. */
 const RETIRED = ['current_key', 'current_num', 'current_str', 'current_bool'];
+/** Constraints of an earlier schema, dropped at start once the data migrations ran. */
+const RETIRED_CONSTRAINTS = ['datum_uri'];
 
 /**
  * Data written before a rule existed, brought up to it at start; each statement is
@@ -111,6 +117,13 @@ CALL {
   SET r.at = coalesce(twin.at, CASE WHEN s.createdAt > t.createdAt THEN s.createdAt ELSE t.createdAt END)
 } IN TRANSACTIONS OF 10000 ROWS`,
   },
+  {
+    // External datums were unique by (project, uri); with versions of one URI they are unique
+    // by (project, uri, version), and the one each URI had is its unversioned datum.
+    id: 'external-datums-unversioned',
+    statement: `MATCH (d:Datum) WHERE d.external = true AND d.version IS NULL
+CALL { WITH d SET d.version = '' } IN TRANSACTIONS OF 10000 ROWS`,
+  },
 ];
 
 function snake(label: string) {
@@ -145,4 +158,5 @@ export async function migrate(executor: Executor): Promise<void> {
     await executor.schema(`MERGE (m:Migration {id: '${id}'}) ON CREATE SET m.at = datetime()`);
   }
   for (const name of RETIRED) await executor.schema(`DROP INDEX ${name} IF EXISTS`);
+  for (const name of RETIRED_CONSTRAINTS) await executor.schema(`DROP CONSTRAINT ${name} IF EXISTS`);
 }

@@ -78,15 +78,15 @@ RETURN o.i AS i, head(collect(d)) AS d, created`,
 });
 
 /**
- * External outputs (an s3:// or https:// object): one datum per URI and project, merged,
- * with the producer it already has, if any (a datum has one producer). Each row says
- * whether the datum is new to this execution.
+ * External outputs (an s3:// or https:// object): the URI's unversioned datum (version '';
+ * OpenLineage runs write versions of their own), merged, with the producer it already has,
+ * if any (a datum has one producer). Each row says whether the datum is new to this execution.
  */
 export const mergeExternalOutputsQuery = (executionId: string, outputs: Array<StoredOutput & { uri: string }>): Query => ({
   cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
 UNWIND $outputs AS o
-OPTIONAL MATCH (before:Datum {project: e.project, uri: o.uri})
-MERGE (d:Entity:Datum {project: e.project, uri: o.uri})
+OPTIONAL MATCH (before:Datum {project: e.project, uri: o.uri, version: ''})
+MERGE (d:Entity:Datum {project: e.project, uri: o.uri, version: ''})
 ON CREATE SET d.id = o.id, d.createdAt = ${NOW}, d.external = true, d.path = o.path, d.size = o.size,
               d.sha256 = o.sha256, d.contentType = o.contentType
 WITH e, o, d, before
@@ -99,7 +99,7 @@ RETURN o.i AS i, d, other.id AS producer, before IS NULL OR other IS NULL AS cre
 export const claimExternalOutputsQuery = (executionId: string, uris: string[]): Query => ({
   cypher: `MATCH (e:Execution {id: $executionId}) WHERE ${visible('e')}
 UNWIND $uris AS uri
-MATCH (d:Datum {project: e.project, uri: uri}) WHERE NOT (d)-[:PRODUCED_BY]->()
+MATCH (d:Datum {project: e.project, uri: uri, version: ''}) WHERE NOT (d)-[:PRODUCED_BY]->()
 CREATE (d)-[:PRODUCED_BY {at: ${NOW}}]->(e)`,
   params: { executionId, uris },
 });

@@ -1,6 +1,7 @@
 import type { Query } from '../executor.js';
 import { visible } from './scope.js';
 import { NOW } from './time.js';
+import { NEWEST_VERSION_FIRST } from './datums.js';
 
 /** Datums by id, in the token's projects. */
 export const datumsByIdQuery = (ids: string[]): Query => ({
@@ -33,11 +34,22 @@ RETURN l.uri AS uri, head(collect(v)) AS v, min(viaAlias) = 1 AS viaAlias`,
   params: { project, lookups },
 });
 
-/** External objects (s3://, https://) read as inputs: one external datum per URI and project, created the first time. */
+/**
+ * External objects (s3://, https://) read as inputs: the newest version of the URI in the
+ * project (see NEWEST_VERSION_FIRST), else its unversioned datum, created the first time.
+ */
 export const mergeExternalInputsQuery = (project: string, rows: Array<{ uri: string; id: string; path: string }>): Query => ({
   cypher: `UNWIND $rows AS row
-MERGE (d:Entity:Datum {project: $project, uri: row.uri})
-ON CREATE SET d.id = row.id, d.external = true, d.path = row.path, d.createdAt = ${NOW}
-RETURN row.uri AS uri, d`,
+OPTIONAL CALL (row) {
+  MATCH (v:Datum {project: $project, uri: row.uri})
+  RETURN v ORDER BY ${NEWEST_VERSION_FIRST('v')} LIMIT 1
+}
+OPTIONAL CALL (row, v) {
+  WITH * WHERE v IS NULL
+  MERGE (d:Entity:Datum {project: $project, uri: row.uri, version: ''})
+  ON CREATE SET d.id = row.id, d.external = true, d.path = row.path, d.createdAt = ${NOW}
+  RETURN d
+}
+RETURN row.uri AS uri, coalesce(v, d) AS d`,
   params: { project, rows },
 });
