@@ -24,6 +24,7 @@ import { databaseUnreachable } from './domain/errors.js';
 import { complexityPlugin, depthRule, fragmentLimitError } from './graphql/limits.js';
 import { favicon, graphqlLandingPage } from './landing.js';
 import { valohaiMetadataApi } from './http/valohai-metadata.js';
+import { openLineageApi } from './http/openlineage.js';
 import { log, requestLogging } from './logging.js';
 import type { Metrics } from './metrics.js';
 
@@ -223,6 +224,8 @@ export async function createApp(deps: AppDeps) {
   // The lineage explorer: a static page and its bundle, built from explorer/ by `npm run build`.
   // Valohai's datum metadata endpoints, authenticated and refused while Neo4j is down as /graphql is.
   app.use('/api/v0', refuseWhileDown, valohaiMetadataApi({ context: contextDeps, bodyLimit: deps.bodyLimit, authenticate: (header) => authenticate(deps.tokens, header).catch((e) => asHttp503(deps.metrics.refused(e))) }));
+  // OpenLineage's lineage endpoints (OPENLINEAGE_URL=<this server>), authenticated and refused while Neo4j is down alike.
+  app.use('/api/v1', refuseWhileDown, openLineageApi({ context: contextDeps, bodyLimit: deps.bodyLimit, authenticate: (header) => authenticate(deps.tokens, header).catch((e) => asHttp503(deps.metrics.refused(e))) }));
   app.use('/explorer', express.static(explorerDir));
   // Express's own 404 and error pages are HTML, and in development they print the stack
   // trace with file paths; every answer here is JSON with a code instead.

@@ -167,7 +167,7 @@ function inValohaiTerms(error: unknown, call: Call): unknown {
 }
 
 /** HTTP statuses of the API's error codes; LIMIT_EXCEEDED is a request too large to serve (batch size, time limit). */
-const STATUS: Record<string, number> = {
+export const STATUS: Record<string, number> = {
   BAD_REQUEST: 400,
   BAD_USER_INPUT: 400,
   UNAUTHENTICATED: 401,
@@ -184,7 +184,7 @@ const STATUS: Record<string, number> = {
  * no error body for these endpoints). Anything else (body-parser's refusals, bugs) goes on to
  * the server's own handler, which answers those and masks the rest.
  */
-const typedErrors: ErrorRequestHandler = (error, _req, res, next) => {
+export const typedErrors: ErrorRequestHandler = (error, _req, res, next) => {
   const code = error instanceof GraphQLError ? error.extensions.code : undefined;
   if (typeof code !== 'string' || !(code in STATUS)) return next(error);
   const { http, ...extensions } = error.extensions as { http?: { headers?: Map<string, string> } };

@@ -69,7 +69,7 @@ const statusChanged = (e: Entity, from: string | null): ChangeEvent => ({
  * host, image, hardware, commit, repository and attempt at creation, startedAt when it
  * starts, endedAt and duration (seconds) when it ends.
  */
-async function recordSystemMetadata(tx: Tx, project: string, executionId: string, fields: Record<string, unknown>, principal: Principal) {
+export async function recordSystemMetadata(tx: Tx, project: string, executionId: string, fields: Record<string, unknown>, principal: Principal) {
   const system: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (value === null || value === undefined) continue;

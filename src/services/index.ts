@@ -9,6 +9,7 @@ import { LineageQuestionService } from './lineage-questions.js';
 import { MetadataService } from './metadata.js';
 import { ComparisonService } from './comparison.js';
 import { IngestService } from './ingest.js';
+import { OpenLineageService } from './openlineage.js';
 import { ApprovalService } from './approvals.js';
 import { auditPage } from './audit.js';
 import type { AuditFilter } from '../domain/filters.js';
@@ -45,6 +46,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     metadata: new MetadataService(executor, principal, findByUri),
     comparison: new ComparisonService(loaders),
     ingest: new IngestService(executor, principal),
+    openLineage: new OpenLineageService(executor, principal),
     approvals: new ApprovalService(executor, principal),
     status: () => serverStatus(executor),
     projects: (first?: number | null) => listProjects(executor, first),

@@ -23,6 +23,7 @@ import * as lineage from '../../src/db/cypher/lineage.js';
 import * as lists from '../../src/db/cypher/lists.js';
 import * as metadata from '../../src/db/cypher/metadata.js';
 import * as nodes from '../../src/db/cypher/nodes.js';
+import * as openlineage from '../../src/db/cypher/openlineage.js';
 import * as projects from '../../src/db/cypher/projects.js';
 import * as relations from '../../src/db/cypher/relations.js';
 import * as status from '../../src/db/cypher/status.js';
@@ -31,7 +32,7 @@ import * as tokens from '../../src/db/cypher/tokens.js';
 import * as versions from '../../src/db/cypher/versions.js';
 
 const modules: Record<string, Record<string, unknown>> = {
-  aliases, approvals, audit, bookmarks, datums, events, executions, inputs, lineage, lists, metadata, nodes, projects, relations, status, tags, tokens, versions,
+  aliases, approvals, audit, bookmarks, datums, events, executions, inputs, lineage, lists, metadata, nodes, openlineage, projects, relations, status, tags, tokens, versions,
 };
 
 const ID = '00000000-0000-4000-8000-000000000001';
@@ -85,6 +86,16 @@ const SAMPLES: Record<string, () => Query> = {
   'metadata.currentValuesQuery': () => metadata.currentValuesQuery([{ target: ID, name: 'accuracy' }]),
   'nodes.nodesByIdQuery': () => nodes.nodesByIdQuery([ID]),
   'nodes.lockNodeQuery': () => nodes.lockNodeQuery('Execution', ID),
+  'openlineage.recordRunQuery': () =>
+    openlineage.recordRunQuery({
+      project: 'shop', projectId: ID2, runId: ID, name: 'orders.extract', at: '2026-01-01T00:00:00.000Z', starting: false, final: 'FAILED', pipeline: true, parentId: ID2, parentName: 'orders',
+      repository: 'https://github.com/acme/etl.git', commit: 'abc123', by: 'ci',
+      outputs: [{ i: 0, uri: 's3://warehouse/raw/orders', path: 'raw/orders', version: ID, id: ID2, size: 2048 }],
+      inputs: [{ i: 0, uri: 'postgres://db:5432/shop.public.orders', path: 'shop.public.orders', version: null, id: ID2 }],
+    }),
+  'openlineage.facetValuesQuery': () => openlineage.facetValuesQuery('shop', [{ target: ID, name: 'schema.amount' }]),
+  'openlineage.stampFacetValuesQuery': () => openlineage.stampFacetValuesQuery('shop', '2026-01-01T00:00:00.000Z', [{ target: ID, name: 'schema.amount' }]),
+  'openlineage.projectNodeQuery': () => openlineage.projectNodeQuery('shop'),
   'projects.ensureProjectQuery': () => projects.ensureProjectQuery('fraud', ID),
   'projects.projectsQuery': () => projects.projectsQuery(50),
   'relations.relatedQuery': () => relations.relatedQuery('consumersOf', [ID], { first: 101, offset: 0 }),
