@@ -153,15 +153,23 @@ export class TokenStore {
 
   /**
    * Reads the token epoch now and every EPOCH_MS after, and writes the uses every USES_MS;
-   * `onError` hears what fails (the next round tries again).
+   * `onError` hears the first failure of a run of them (an outage fails every round, and
+   * the next round tries again anyway).
    */
   async start(onError: (error: unknown) => void): Promise<void> {
     this.stopped = false;
     this.flushedAt = Date.now();
     await this.readEpoch();
+    let failing = false;
     const tick = async () => {
-      await this.readEpoch().catch(onError);
-      if (Date.now() - this.flushedAt >= USES_MS) await this.writeUses().catch(onError);
+      try {
+        await this.readEpoch();
+        if (Date.now() - this.flushedAt >= USES_MS) await this.writeUses();
+        failing = false;
+      } catch (error) {
+        if (!failing) onError(error);
+        failing = true;
+      }
     };
     const schedule = () => {
       if (this.stopped) return;

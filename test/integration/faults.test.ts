@@ -9,6 +9,7 @@ import { startLocalNeo4j, type LocalNeo4j } from '../../src/neo4j-local/launcher
 import { packageRoot } from '../../src/paths.js';
 import { ADMIN_TOKEN, sha } from '../support/api.js';
 import { freePort } from '../support/global-setup.js';
+import { routingUri, startBalancer, startReplicas, type Balancer, type Replica } from '../support/replicas.js';
 
 /**
  * Neo4j stopped and started again under a running API, on a Neo4j of this file's own (the
@@ -311,4 +312,73 @@ describe('a COMMIT whose answer is lost (the driver retries the work)', () => {
     expect(logged.body?.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_APPLIED' });
     expect(await count("MATCH (a:AuditEntry {operation: 'logMetadata'}) RETURN count(a) AS n")).toBe(1);
   });
+});
+
+/**
+ * Three replicas over this file's Neo4j behind a round-robin balancer, writers running
+ * through it, and one replica killed outright (SIGKILL: no draining, no goodbye): the
+ * requests it held fail as the balancer's 502, every later one is served by the others,
+ * and every write any replica acknowledged is in the database, once.
+ */
+describe('a replica killed under load', () => {
+  let replicas: Replica[] = [];
+  let balancer: Balancer | undefined;
+  afterAll(async () => {
+    await balancer?.close();
+    await Promise.all(replicas.map((r) => r.stop('SIGKILL')));
+  }, 30_000);
+
+  it('leaves the other replicas answering, and loses no acknowledged write', async () => {
+    const uri = neo4j!.uri;
+    replicas = await startReplicas([uri, uri, routingUri(uri)], { NEO4J_USER: 'neo4j', NEO4J_PASSWORD: '' });
+    balancer = await startBalancer(replicas);
+    const through = balancer.url;
+    const WRITERS = 8;
+    const attempts: Array<{ name: string; started: number; status: number; id?: string; code?: string }> = [];
+    let running = true;
+    const writer = async (w: number) => {
+      for (let n = 0; running; n++) {
+        const name = `kill-${w}-${n}`;
+        const started = Date.now();
+        const answer = await gql(through, CREATE, { p: 'killed', n: name }).catch((): Answer => ({ status: 0, headers: {}, ms: Date.now() - started, body: null }));
+        attempts.push({ name, started, status: answer.status, id: answer.body?.data?.createExecution?.id, code: answer.body?.errors?.[0]?.extensions?.code });
+      }
+    };
+    const writing = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+    await sleep(2_000);
+    const victim = replicas[1];
+    await victim.stop('SIGKILL');
+    // from here on the balancer's connections to it are refused, and passed over
+    const killedAt = Date.now();
+    const forwardedAtKill = balancer.forwarded.length;
+    await sleep(3_000);
+    running = false;
+    await writing;
+
+    const acknowledged = attempts.filter((a) => a.id);
+    const failed = attempts.filter((a) => !a.id);
+    const afterKill = attempts.filter((a) => a.started > killedAt);
+    Object.assign(report, {
+      replicaKill: {
+        attempts: attempts.length,
+        acknowledged: acknowledged.length,
+        failed: failed.map((a) => `${a.status} ${a.code}`),
+        servedAfterKill: afterKill.filter((a) => a.id).length,
+        servedAfterKillBy: [...new Set(balancer.forwarded.slice(forwardedAtKill).map((f) => f.replica))].sort(),
+      },
+    });
+    // the killed replica's requests in flight fail as a lost gateway, nothing else fails
+    expect(failed.length).toBeLessThanOrEqual(WRITERS);
+    // (a request sent in the same instant as the kill may still meet one of its closing connections)
+    for (const a of failed) expect({ status: a.status, code: a.code, inFlightAtKill: a.started <= killedAt + 100 }).toEqual({ status: 502, code: 'BAD_GATEWAY', inFlightAtKill: true });
+    // the others went on answering
+    expect(afterKill.length).toBeGreaterThan(WRITERS);
+    expect(afterKill.filter((a) => a.started > killedAt + 100 && !a.id)).toEqual([]);
+    expect(new Set(balancer.forwarded.slice(forwardedAtKill).map((f) => f.replica)).has(victim.name)).toBe(false);
+    // every acknowledged write is there, once; one lost with its replica is there once or not at all
+    const [found] = await directQuery(uri, 'MATCH (e:Execution {project: "killed"}) WHERE e.id IN $ids RETURN count(e) AS n', { ids: acknowledged.map((a) => a.id) });
+    expect(found.get('n').toNumber()).toBe(acknowledged.length);
+    const twice = await directQuery(uri, "MATCH (e:Execution {project: 'killed'}) WITH e.name AS name, count(*) AS n WHERE n > 1 RETURN name");
+    expect(twice).toEqual([]);
+  }, 120_000);
 });
