@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The real OpenLineage client against Pedigree: installs openlineage-python (the version in
+# requirements.txt) into test/openlineage/.venv, starts a throwaway API and embedded Neo4j,
+# runs story.py (an Airflow-like DAG reported through the client's HTTP transport, then read
+# back through GraphQL) and prints one line: passed or failed, and the time taken.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+dir=test/openlineage
+venv=$dir/.venv
+
+# A copy of the requirements the venv was made from says whether it is still current.
+if ! cmp -s "$dir/requirements.txt" "$venv/requirements.txt"; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$dir/requirements.txt"
+  cp "$dir/requirements.txt" "$venv/requirements.txt"
+fi
+node scripts/build-if-changed.mjs
+
+. scripts/throwaway-api.sh
+started=$(date +%s)
+start_throwaway_api openlineage
+
+status=0
+OPENLINEAGE_URL=${url%/graphql} OPENLINEAGE_API_KEY=$token PEDIGREE_URL=${url%/graphql} \
+  "$venv/bin/python" "$dir/story.py" >"$work/story.log" 2>&1 || status=$?
+
+if [ "$status" -ne 0 ]; then
+  tail -40 "$work/story.log" >&2
+  echo "--- the API's warnings and errors:" >&2
+  grep -v '"level":"info"' "$work/server.log" | tail -20 >&2 || true
+fi
+echo "openlineage: $([ "$status" -eq 0 ] && echo passed || echo failed) ($(( $(date +%s) - started ))s)"
+exit "$status"
