@@ -54,6 +54,17 @@ export const MIGRATIONS: string[] = [
   'CREATE CONSTRAINT event_counter_project IF NOT EXISTS FOR (n:EventCounter) REQUIRE n.project IS UNIQUE',
   'CREATE CONSTRAINT outbox_event_id IF NOT EXISTS FOR (n:OutboxEvent) REQUIRE n.id IS UNIQUE',
   'CREATE INDEX outbox_event_seq IF NOT EXISTS FOR (n:OutboxEvent) ON (n.project, n.seq)',
+  // Webhooks (src/db/cypher/webhooks.ts): a project's list; each webhook's queue in event
+  // order, by status for the dispatcher and across statuses for webhookDeliveries; what
+  // pruning looks for (old events, the deliveries that still need one, finished deliveries).
+  'CREATE CONSTRAINT webhook_id IF NOT EXISTS FOR (n:Webhook) REQUIRE n.id IS UNIQUE',
+  'CREATE INDEX webhook_project IF NOT EXISTS FOR (n:Webhook) ON (n.project)',
+  'CREATE CONSTRAINT webhook_delivery_event IF NOT EXISTS FOR (n:WebhookDelivery) REQUIRE (n.webhookId, n.eventId) IS UNIQUE',
+  'CREATE INDEX webhook_delivery_queue IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.webhookId, n.status, n.seq)',
+  'CREATE INDEX webhook_delivery_seq IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.webhookId, n.seq)',
+  'CREATE INDEX webhook_delivery_event_id IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.eventId)',
+  'CREATE INDEX webhook_delivery_finished IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.finishedAt)',
+  'CREATE INDEX outbox_event_at IF NOT EXISTS FOR (n:OutboxEvent) ON (n.at)',
   // Data migrations run once each; their markers say which ran.
   'CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (n:Migration) REQUIRE n.id IS UNIQUE',
 ];

@@ -30,9 +30,10 @@ import * as status from '../../src/db/cypher/status.js';
 import * as tags from '../../src/db/cypher/tags.js';
 import * as tokens from '../../src/db/cypher/tokens.js';
 import * as versions from '../../src/db/cypher/versions.js';
+import * as webhooks from '../../src/db/cypher/webhooks.js';
 
 const modules: Record<string, Record<string, unknown>> = {
-  aliases, approvals, audit, bookmarks, datums, events, executions, inputs, lineage, lists, metadata, nodes, openlineage, projects, relations, status, tags, tokens, versions,
+  aliases, approvals, audit, bookmarks, datums, events, executions, inputs, lineage, lists, metadata, nodes, openlineage, projects, relations, status, tags, tokens, versions, webhooks,
 };
 
 const ID = '00000000-0000-4000-8000-000000000001';
@@ -128,6 +129,22 @@ const SAMPLES: Record<string, () => Query> = {
   'versions.joinVersionsQuery': () =>
     versions.joinVersionsQuery(MODEL, [{ project: 'fraud', datumId: ID, ownerId: ID2, versionId: ID2, name: 'churn', version: 3, uri: 'model://churn/3' }], 'ci'),
   'versions.pointVersionAliasesQuery': () => versions.pointVersionAliasesQuery([{ versionId: ID, name: 'latest', id: ID2 }], 'ci'),
+  'webhooks.createWebhookQuery': () => webhooks.createWebhookQuery({ id: ID, project: 'fraud', url: 'https://hooks.example/p', types: ['alias.moved'], secret: 'whsec_c2VjcmV0', by: 'ci' }),
+  'webhooks.webhooksQuery': () => webhooks.webhooksQuery('fraud', 100),
+  'webhooks.webhookQuery': () => webhooks.webhookQuery(ID),
+  'webhooks.deleteWebhookQuery': () => webhooks.deleteWebhookQuery(ID),
+  'webhooks.webhookDeliveriesQuery': () => webhooks.webhookDeliveriesQuery(ID, 51, 17),
+  'webhooks.webhookDeliveryCountQuery': () => webhooks.webhookDeliveryCountQuery(ID),
+  'webhooks.webhookQueuesQuery': () => webhooks.webhookQueuesQuery(),
+  'webhooks.lockWebhookQuery': () => webhooks.lockWebhookQuery(ID),
+  'webhooks.queueEventsQuery': () => webhooks.queueEventsQuery(ID, 1000),
+  'webhooks.claimDeliveriesQuery': () => webhooks.claimDeliveriesQuery(ID, 'replica-1', 60_000, 100),
+  'webhooks.renewLeaseQuery': () => webhooks.renewLeaseQuery(ID, 'replica-1', 60_000),
+  'webhooks.recordAttemptsQuery': () =>
+    webhooks.recordAttemptsQuery(ID, [{ eventId: ID2, status: 'PENDING', statusCode: 500, error: 'the receiver answered HTTP 500', attemptedAt: '2026-01-01T00:00:00.000Z', retryInMs: 5000, attempted: true }]),
+  'webhooks.releaseWebhookQuery': () => webhooks.releaseWebhookQuery(ID, 'replica-1', true),
+  'webhooks.pruneDeliveriesQuery': () => webhooks.pruneDeliveriesQuery(604_800_000, 10_000),
+  'webhooks.pruneEventsQuery': () => webhooks.pruneEventsQuery(604_800_000, 10_000),
 };
 
 const builders = Object.entries(modules).flatMap(([module, exports]) =>
