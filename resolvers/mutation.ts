@@ -5,6 +5,7 @@ import type { OutputInput } from '../src/domain/outputs.js';
 import type { InputRef } from '../src/services/refs.js';
 import type { IngestArgs } from '../src/ingest/request.js';
 import type { DecisionInput } from '../src/services/approvals.js';
+import { webhookMutations } from './webhook.js';
 
 type Ctx = RequestContext;
 type Targets = { targets: string[]; tags: string[] };
@@ -42,4 +43,5 @@ export const Mutation = {
   archiveModelVersion: (_: unknown, a: DecisionInput, ctx: Ctx) => ctx.services.approvals.decide('ARCHIVED', a),
   protectAlias: (_: unknown, a: { project: string; name: string; protected: boolean }, ctx: Ctx) => ctx.services.aliases.protect(a.project, a.name, a.protected),
   addToDatasetVersion: (_: unknown, a: { id: string; datumIds: string[] }, ctx: Ctx) => ctx.services.datasets.addDatums(a.id, a.datumIds),
+  ...webhookMutations,
 };

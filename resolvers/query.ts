@@ -3,6 +3,7 @@ import type { Direction, LineageFilter } from '../src/domain/lineage.js';
 import type { AuditFilter, DatumFilter, ExecutionFilter } from '../src/domain/filters.js';
 import type { VersionService } from '../src/services/versions.js';
 import { byId } from './shared.js';
+import { webhookQueries } from './webhook.js';
 
 type Ctx = RequestContext;
 type VersionArgs = { id?: string | null; uri?: string | null; project?: string | null };
@@ -37,4 +38,5 @@ export const Query = {
   lineagePaths: (_: unknown, a: { from: string; to: string; maxHops: number; limit: number; asOf?: string | null }, ctx: Ctx) =>
     ctx.services.lineageQuestions.paths(a.from, a.to, a.maxHops, a.limit, a.asOf),
   lineageDiff: (_: unknown, a: { a: string; b: string; depth: number }, ctx: Ctx) => ctx.services.lineageQuestions.diff(a.a, a.b, a.depth),
+  ...webhookQueries,
 };

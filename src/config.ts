@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { LOG_LEVELS, type LogLevel } from './logging.js';
+import { parseAllowHosts, type WebhookSettings } from './domain/webhooks.js';
 
 /** Everything the server reads from the environment, read and validated once at start. */
 export interface Config {
@@ -20,6 +21,10 @@ export interface Config {
   txTimeoutMs: number;
   /** How often each replica reads the change-event outbox for its subscribers, in ms. */
   eventPollMs: number;
+  /** How long change events and finished webhook deliveries are kept, in ms (an event still waiting for a webhook is kept). */
+  eventRetentionMs: number;
+  /** How webhooks are delivered and which hosts they may reach. */
+  webhooks: WebhookSettings;
   /** Schema introspection for requests with a token (every request needs one). */
   introspection: boolean;
   /** The least severe log lines written: `info` includes one line per request. */
@@ -45,6 +50,13 @@ const VARIABLES = {
   PEDIGREE_BODY_LIMIT: { default: 10 * 1024 * 1024, note: 'largest request body, bytes' },
   PEDIGREE_TX_TIMEOUT_MS: { default: 30_000, note: 'Neo4j transaction timeout per request' },
   PEDIGREE_EVENT_POLL_MS: { default: 50, note: "how often each replica reads the change-event outbox (subscriptions' latency)" },
+  PEDIGREE_EVENT_RETENTION_MS: { default: 7 * 24 * 3_600_000, note: 'change events and finished webhook deliveries older than this are pruned (an event still waiting for a webhook is kept)' },
+  PEDIGREE_WEBHOOK_ALLOW_HOSTS: { default: undefined, note: 'comma list of webhook hosts allowed to resolve to loopback, private, link-local or metadata addresses (refused otherwise)' },
+  PEDIGREE_WEBHOOK_TIMEOUT_MS: { default: 15_000, note: 'longest a webhook delivery request may take; past it, it is retried' },
+  PEDIGREE_WEBHOOK_BACKOFF_MS: { default: 5_000, note: 'first webhook retry after half to all of this, each later one twice as long (jittered), at most an hour apart' },
+  PEDIGREE_WEBHOOK_GIVE_UP_MS: { default: 24 * 3_600_000, note: 'a webhook delivery failing this long after its first attempt is marked FAILED' },
+  PEDIGREE_WEBHOOK_LEASE_MS: { default: 60_000, note: "how long a replica's claim on a webhook's deliveries holds unrenewed (a crashed replica's claim lapses after it)" },
+  PEDIGREE_WEBHOOK_POLL_MS: { default: 1_000, note: 'how often each replica looks for due webhook retries and lapsed claims (new events wake it at once)' },
   PEDIGREE_INTROSPECTION: { default: 'true', note: 'GraphQL schema introspection for requests with a token (every request needs one); false refuses it' },
   PEDIGREE_LOG_LEVEL: { default: 'info', note: `JSON log lines on stdout from this level up: ${LOG_LEVELS.join(', ')}; info logs every request` },
 } as const satisfies Record<string, { default: string | number | undefined; note: string }>;
@@ -66,6 +78,22 @@ function intVar(env: NodeJS.ProcessEnv, name: IntVariable, min: number, max: num
     throw new ConfigError(`${name} must be an integer ${min}..${max}, got '${raw}'`);
   }
   return value;
+}
+
+function webhookSettings(env: NodeJS.ProcessEnv): WebhookSettings {
+  const settings: WebhookSettings = {
+    allowHosts: parseAllowHosts(env.PEDIGREE_WEBHOOK_ALLOW_HOSTS),
+    timeoutMs: intVar(env, 'PEDIGREE_WEBHOOK_TIMEOUT_MS', 100, 600_000),
+    backoffMs: intVar(env, 'PEDIGREE_WEBHOOK_BACKOFF_MS', 10, 3_600_000),
+    giveUpMs: intVar(env, 'PEDIGREE_WEBHOOK_GIVE_UP_MS', 0, 30 * 24 * 3_600_000),
+    leaseMs: intVar(env, 'PEDIGREE_WEBHOOK_LEASE_MS', 200, 3_600_000),
+    pollMs: intVar(env, 'PEDIGREE_WEBHOOK_POLL_MS', 10, 600_000),
+  };
+  // a claim must outlast the request it covers, or another replica could send the same event meanwhile
+  if (settings.leaseMs <= settings.timeoutMs) {
+    throw new ConfigError(`PEDIGREE_WEBHOOK_LEASE_MS (${settings.leaseMs}) must be longer than PEDIGREE_WEBHOOK_TIMEOUT_MS (${settings.timeoutMs})`);
+  }
+  return settings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -95,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: intVar(env, 'PEDIGREE_BODY_LIMIT', 1024, 1024 * 1024 * 1024),
     txTimeoutMs: intVar(env, 'PEDIGREE_TX_TIMEOUT_MS', 100, 3_600_000),
     eventPollMs: intVar(env, 'PEDIGREE_EVENT_POLL_MS', 10, 60_000),
+    eventRetentionMs: intVar(env, 'PEDIGREE_EVENT_RETENTION_MS', 1_000, 3650 * 24 * 3_600_000),
+    webhooks: webhookSettings(env),
     introspection: introspection === 'true',
     logLevel: logLevel as LogLevel,
   };

@@ -11,6 +11,7 @@ import type { OutboxReader } from './services/outbox.js';
 import type { Principal } from './domain/roles.js';
 import { RequestBookmarks } from './domain/bookmarks.js';
 import type { TokenStore } from './services/tokens.js';
+import type { WebhookDestinations } from './services/webhook-delivery.js';
 
 /** What every resolver receives: who asks, and the services and loaders of this request only. */
 export interface RequestContext {
@@ -39,6 +40,8 @@ export interface ContextDeps {
   onQuery?: (query: Query) => void;
   observer?: ExecutorObserver;
   tokens: TokenStore;
+  /** Where webhooks may send (PEDIGREE_WEBHOOK_ALLOW_HOSTS), checked when one is created. */
+  webhookDestinations: WebhookDestinations;
 }
 
 /**
@@ -54,5 +57,5 @@ export function createContext(deps: ContextDeps, principal: Principal, bookmarks
   const outbox = (events: ChangeEvent[]) => outboxStatements(events, principal.name, randomUUID);
   const executor = new Executor(deps.driver, { database: deps.database, txTimeoutMs: deps.txTimeoutMs, onQuery: deps.onQuery, observer: deps.observer, journal, outbox, scope, bookmarks });
   const loaders = createLoaders(executor);
-  return { principal, loaders, audit, bookmarks, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal) };
+  return { principal, loaders, audit, bookmarks, tokens: deps.tokens.through(executor, principal), services: createServices(executor, loaders, principal, deps.webhookDestinations) };
 }

@@ -9,6 +9,8 @@ import { startLocalNeo4j, type LocalNeo4j } from './neo4j-local/launcher.js';
 import { createApp } from './server.js';
 import { TokenStore } from './services/tokens.js';
 import { OutboxReader } from './services/outbox.js';
+import { WebhookDestinations } from './services/webhook-delivery.js';
+import { WebhookDispatcher } from './services/webhook-dispatcher.js';
 import { log, setLogLevel } from './logging.js';
 import { Metrics } from './metrics.js';
 
@@ -75,9 +77,11 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
   let driver: Driver | undefined;
   let availability: Neo4jAvailability | undefined;
   let outbox: OutboxReader | undefined;
+  let dispatcher: WebhookDispatcher | undefined;
   let tokens: TokenStore | undefined;
   const stop = async () => {
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await dispatcher?.stop();
     await outbox?.stop();
     await tokens?.stop().catch((error) => log('could not write when tokens were last used', { error: String(error) }, 'warn'));
     await availability?.stop();
@@ -101,6 +105,14 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
     await tokens.start((error) => log('could not read the token epoch or write when tokens were last used; trying again', { error: String(error) }, 'warn'));
     outbox = new OutboxReader(system, config.eventPollMs, (error) => log('could not read the change-event outbox', { error: String(error) }, 'warn'));
     await outbox.start();
+    const webhookDestinations = new WebhookDestinations(config.webhooks.allowHosts);
+    dispatcher = new WebhookDispatcher(
+      new Executor(driver, { database: config.neo4j.database, txTimeoutMs: config.txTimeoutMs, observer: metrics.executor }),
+      webhookDestinations,
+      { ...config.webhooks, retentionMs: config.eventRetentionMs, observer: metrics.webhooks, onError: (message, error) => log(message, { error: String(error) }, 'warn') },
+      outbox,
+    );
+    dispatcher.start();
     const { app } = await createApp({
       driver,
       database: config.neo4j.database,
@@ -114,6 +126,7 @@ export async function startServer(config: Config, options: { onQuery?: (q: Query
       tokens,
       metrics,
       outbox,
+      webhookDestinations,
     });
     availability.start();
     httpServer.off('request', starting).on('request', app);

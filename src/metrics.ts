@@ -3,6 +3,8 @@ import type { RequestHandler } from 'express';
 import { Kind, type OperationDefinitionNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ExecutorObserver } from './db/executor.js';
+import { ATTEMPT_OUTCOMES } from './domain/webhooks.js';
+import type { WebhookObserver } from './services/webhook-dispatcher.js';
 import { summarise } from './logging.js';
 
 /**
@@ -21,6 +23,8 @@ const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/explore
 
 /** Latency buckets from 5 ms to 30 s (the transaction timeout's default). */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** From a change's commit to its webhook delivery: 10 ms when all goes well, up to a day of retries when a receiver is down. */
+const DELIVERY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400];
 
 /**
  * The Prometheus metrics of one API process, in a registry of its own (several apps in
@@ -35,16 +39,32 @@ export class Metrics {
   private readonly cypher = new Histogram({ name: 'pedigree_cypher_duration_seconds', help: 'Cypher statements: count and latency, by outcome', labelNames: ['outcome'] as const, buckets: BUCKETS, registers: [this.registry] });
   private readonly sessions = new Gauge({ name: 'pedigree_neo4j_sessions_in_flight', help: 'Neo4j sessions open now, each holding a pooled connection while it works', registers: [this.registry] });
   private readonly poolSize = new Gauge({ name: 'pedigree_neo4j_pool_max_size', help: 'The Neo4j driver connection pool size', registers: [this.registry] });
+  private readonly outboxBacklog = new Gauge({ name: 'pedigree_outbox_backlog', help: 'Change events waiting for webhooks, over all active webhooks: queued and not delivered yet, or not queued yet (as this replica last looked)', registers: [this.registry] });
+  private readonly webhookRequests = new Histogram({ name: 'pedigree_webhook_request_duration_seconds', help: 'One webhook delivery request, from sending it to its answer or its timeout', buckets: BUCKETS, registers: [this.registry] });
+  private readonly webhookDeliveries = new Counter({ name: 'pedigree_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (scheduled again), failed (given up), disabled (410 Gone)', labelNames: ['outcome'] as const, registers: [this.registry] });
+  private readonly webhookLatency = new Histogram({ name: 'pedigree_webhook_delivery_latency_seconds', help: "From a change's commit to a 2xx answer from the webhook, retries included", buckets: DELIVERY_BUCKETS, registers: [this.registry] });
 
   constructor(maxPoolSize: number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pedigree_' });
     this.poolSize.set(maxPoolSize);
+    // every outcome is listed from the start, so a rate over it never begins with a gap
+    for (const outcome of ATTEMPT_OUTCOMES) this.webhookDeliveries.inc({ outcome }, 0);
   }
 
   /** For the executors: statement latency and sessions in flight (the driver does not publish its pool's use). */
   readonly executor: ExecutorObserver = {
     statement: (seconds, failed) => this.cypher.observe({ outcome: failed ? 'error' : 'ok' }, seconds),
     sessions: (change) => this.sessions.inc(change),
+  };
+
+  /** For the webhook dispatcher: attempts by outcome, end-to-end latency, the backlog (no ids or URLs). */
+  readonly webhooks: WebhookObserver = {
+    attempt: (outcome, seconds) => {
+      this.webhookDeliveries.inc({ outcome });
+      this.webhookRequests.observe(seconds);
+    },
+    delivered: (seconds) => this.webhookLatency.observe(seconds),
+    backlog: (events) => this.outboxBacklog.set(events),
   };
 
   /** A refusal before GraphQL runs (a missing or unknown token), counted like any GraphQL error. */

@@ -3,7 +3,7 @@ import { forbidden } from '../domain/errors.js';
 /**
  * Roles, each including the ones before it: readers read; writers record executions,
  * datums, metadata and tags and move unprotected aliases; approvers also approve and
- * reject model versions; admins also manage tokens.
+ * reject model versions; admins also manage tokens and webhooks.
  */
 export const ROLES = ['reader', 'writer', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -24,6 +24,8 @@ const MUTATION_ROLES: Record<string, Role> = {
   createToken: 'admin',
   revokeToken: 'admin',
   protectAlias: 'admin',
+  createWebhook: 'admin',
+  deleteWebhook: 'admin',
   approveModelVersion: 'approver',
   rejectModelVersion: 'approver',
   archiveModelVersion: 'approver',
@@ -31,6 +33,8 @@ const MUTATION_ROLES: Record<string, Role> = {
 const QUERY_ROLES: Record<string, Role> = {
   tokens: 'admin',
   auditLog: 'admin',
+  webhooks: 'admin',
+  webhookDeliveries: 'admin',
 };
 
 export function requiredRole(operation: 'query' | 'mutation', field: string): Role {

@@ -11,6 +11,8 @@ import { ComparisonService } from './comparison.js';
 import { IngestService } from './ingest.js';
 import { OpenLineageService } from './openlineage.js';
 import { ApprovalService } from './approvals.js';
+import { WebhookService } from './webhooks.js';
+import type { WebhookDestinations } from './webhook-delivery.js';
 import { auditPage } from './audit.js';
 import type { AuditFilter } from '../domain/filters.js';
 import type { Principal } from '../domain/roles.js';
@@ -21,7 +23,7 @@ import { VersionService } from './versions.js';
 import { DATASET, MODEL } from '../domain/versions.js';
 
 /** The services of one request, sharing its executor, loaders and principal. */
-export function createServices(executor: Executor, loaders: Loaders, principal: Principal) {
+export function createServices(executor: Executor, loaders: Loaders, principal: Principal, webhookDestinations: WebhookDestinations) {
   const aliases = new AliasService(executor, principal);
   const datums = new DatumService(executor, loaders, aliases);
   const models = new VersionService(executor, principal, MODEL);
@@ -48,6 +50,7 @@ export function createServices(executor: Executor, loaders: Loaders, principal: 
     ingest: new IngestService(executor, principal),
     openLineage: new OpenLineageService(executor, principal),
     approvals: new ApprovalService(executor, principal),
+    webhooks: new WebhookService(executor, principal, webhookDestinations),
     status: () => serverStatus(executor),
     projects: (first?: number | null) => listProjects(executor, first),
     audit: { page: (filter: AuditFilter | null | undefined, first?: number | null, after?: string | null) => auditPage(executor, filter, first, after) },

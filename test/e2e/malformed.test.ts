@@ -41,6 +41,7 @@ const APPLY_BATCH = 'mutation($items: [DatumProperties!]!) { applyMetadataBatch(
 const LOG = 'mutation($t: ID!, $m: JSONObject!) { logMetadata(target: $t, metadata: $m) { entries { key } } }';
 const nested = (depth: number) => JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
 const VALOHAI_APPLY = '/api/v0/data/metadata/apply/';
+const WEBHOOK = 'mutation($u: String!, $t: [String!]!) { createWebhook(project: "fuzz", url: $u, types: $t) { secret } }';
 const VALOHAI_APPLY_ALL = '/api/v0/data/metadata/apply-all/';
 
 const CASES: Case[] = [
@@ -318,6 +319,21 @@ const CASES: Case[] = [
     status: 400,
     code: 'BAD_USER_INPUT',
   },
+
+  // --- webhooks: refused before anything is stored or any request leaves the server ---
+  { name: 'createWebhook: an ftp URL', query: WEBHOOK, variables: () => ({ u: 'ftp://hooks.example/x', t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT', message: /http or https/ },
+  { name: 'createWebhook: not a URL', query: WEBHOOK, variables: () => ({ u: 'hooks.example/x', t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'createWebhook: credentials in the URL', query: WEBHOOK, variables: () => ({ u: 'https://user:secret@hooks.example/x', t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT', message: /credentials/ },
+  { name: 'createWebhook: a private address', query: WEBHOOK, variables: () => ({ u: 'http://10.0.0.7/hook', t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT', message: /a private address/ },
+  { name: 'createWebhook: a host that resolves to loopback', query: WEBHOOK, variables: () => ({ u: 'http://localhost:4000/graphql', t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT', message: /a loopback address/ },
+  { name: 'createWebhook: the cloud metadata address', query: WEBHOOK, variables: () => ({ u: 'http://169.254.169.254/latest/meta-data/', t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT', message: /metadata/ },
+  { name: 'createWebhook: loopback written in hex', query: WEBHOOK, variables: () => ({ u: 'http://0x7f000001/', t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT', message: /a loopback address/ },
+  { name: 'createWebhook: an unknown event type', query: WEBHOOK, variables: () => ({ u: 'https://203.0.113.10/hook', t: ['alias.moved', 'alias.renamed'] }), status: 200, code: 'BAD_USER_INPUT', message: /types\.1 must be an event type/ },
+  { name: 'createWebhook: no event types', query: WEBHOOK, variables: () => ({ u: 'https://203.0.113.10/hook', t: [] }), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'createWebhook: too many event types', query: WEBHOOK, variables: () => ({ u: 'https://203.0.113.10/hook', t: Array(8).fill('alias.moved') }), status: 200, code: 'LIMIT_EXCEEDED' },
+  { name: 'createWebhook: a URL of 3,000 characters', query: WEBHOOK, variables: () => ({ u: `https://203.0.113.10/${big(3000)}`, t: ['alias.moved'] }), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'deleteWebhook: an unknown id', query: 'mutation { deleteWebhook(id: "00000000-0000-0000-0000-000000000000") { id } }', status: 200, code: 'NOT_FOUND' },
+  { name: 'webhookDeliveries: a page past the maximum', query: '{ webhookDeliveries(webhookId: "x", first: 1001) { totalCount } }', status: 200, code: 'LIMIT_EXCEEDED' },
 
   // --- Valohai's metadata endpoints: the same refusals in their bodies ---
   { name: 'Valohai apply: truncated JSON body', path: VALOHAI_APPLY, body: '{"datum_metadata": {', status: 400, code: 'BAD_USER_INPUT', message: /not valid JSON/ },

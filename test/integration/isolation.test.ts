@@ -33,6 +33,7 @@ interface Fixture {
   model: string;
   dataset: string;
   token: string;
+  webhook: string;
 }
 
 let api: TestApi;
@@ -71,7 +72,9 @@ async function makeProject(project: string, prefix: string, n: number): Promise<
   await api.ok(`mutation($id: ID!) { approveModelVersion(id: $id, comment: "${prefix}-comment") { id } }`, { id: modelVersion });
   const datasetVersion = (await api.ok(`mutation($p: String!, $s: String!, $d: ID!) { createDatasetVersion(project: $p, dataset: $s, version: "v${n}", datumIds: [$d]) { id } }`, { p: project, s: dataset, d: input })).createDatasetVersion.id;
   const token = (await api.ok(`mutation($p: String!) { createToken(name: "${prefix}-token", role: reader, projects: [$p]) { record { id } } }`, { p: project })).createToken.record.id;
-  return { project, execution, datum, input, modelVersion, datasetVersion, alias, doomedAlias, model, dataset, token };
+  // last, so no event of the fixture is queued for it (a documentation address: nothing answers there)
+  const webhook = (await api.ok(`mutation($p: String!) { createWebhook(project: $p, url: "https://203.0.113.10/${prefix}-hook", types: ["alias.deleted"]) { webhook { id } } }`, { p: project })).createWebhook.webhook.id;
+  return { project, execution, datum, input, modelVersion, datasetVersion, alias, doomedAlias, model, dataset, token, webhook };
 }
 
 let unique = 0;
@@ -87,7 +90,7 @@ function argsFor(field: GraphQLField<unknown, unknown>, f: Fixture): Record<stri
   const idOf: Record<string, string> = {
     node: f.datum, lineage: f.datum, lineageCount: f.datum, impact: f.datum, datum: f.datum, execution: f.execution, startExecution: f.execution, finishExecution: f.execution,
     modelVersion: f.modelVersion, approveModelVersion: f.modelVersion, rejectModelVersion: f.modelVersion, archiveModelVersion: f.modelVersion,
-    datasetVersion: f.datasetVersion, addToDatasetVersion: f.datasetVersion, revokeToken: f.token,
+    datasetVersion: f.datasetVersion, addToDatasetVersion: f.datasetVersion, revokeToken: f.token, deleteWebhook: f.webhook,
   };
   const nameOf: Record<string, string> = {
     project: f.project, model: f.model, dataset: f.dataset, deleteAlias: f.doomedAlias, createToken: fresh('matrix-token'),
@@ -121,6 +124,9 @@ function argsFor(field: GraphQLField<unknown, unknown>, f: Fixture): Record<stri
     dataset: () => f.dataset,
     version: () => fresh('v'),
     status: () => 'COMPLETED',
+    url: () => 'https://203.0.113.10/matrix-hook',
+    types: () => ['alias.deleted'],
+    webhookId: () => f.webhook,
     // optional arguments worth setting: lists narrowed to the fixture's project, an alias
     // left movable, a lineage small enough for the cost limit with every field selected
     filter: () =>
