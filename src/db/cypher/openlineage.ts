@@ -86,9 +86,11 @@ OPTIONAL CALL (e) {
   MERGE (p:Entity:Execution {id: $parentId})
   ON CREATE SET p.project = $project, p.name = $parentName, p.kind = 'PIPELINE', p.status = 'QUEUED', p.attempt = 1, p.createdAt = ${NOW}, p.createdBy = $by
   WITH e, p WHERE p.project = $project AND NOT EXISTS { (e)-[:PART_OF]->(other:Execution) WHERE other <> p }
-  // sibling steps name the same parent at once: it is written only when it changes
+  // Sibling steps name their parent at once: it is written only when it changes, and the
+  // edge is created where missing (this run's events hold its lock) rather than merged,
+  // which would lock the parent until commit.
   FOREACH (_ IN CASE WHEN p.kind = 'STEP' THEN [1] ELSE [] END | SET p.kind = 'PIPELINE')
-  MERGE (e)-[:PART_OF]->(p)
+  FOREACH (_ IN CASE WHEN EXISTS { (e)-[:PART_OF]->(p) } THEN [] ELSE [1] END | CREATE (e)-[:PART_OF]->(p))
   RETURN p.id AS parent
 }`;
 
@@ -150,7 +152,7 @@ const INPUTS = `CALL (e) {
   }
   // The run's events write one at a time (each holds the execution's lock, taken when its
   // status was set), so an edge this one does not see does not exist: CREATE, not MERGE,
-  // which would lock the datum, a hub every run of a pipeline reads.
+  // which would lock the datum until commit, a hub every run of a pipeline may read.
   OPTIONAL CALL (e, i, at, d, better) {
     WITH * WHERE better
     OPTIONAL MATCH (d)-[n:CONSUMED_BY {inputName: i.uri}]->(e)
