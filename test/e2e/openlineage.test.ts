@@ -284,7 +284,7 @@ describe('the mapping: a DAG run with three tasks', () => {
       }),
     );
     recorded.dagEnd = await record(runEvent('FAIL', dag, 'orders_daily', minutes(7), dagFacets));
-  });
+  }, 60_000);
 
   it('makes each run an execution named after its job, with its status and times from the events', async () => {
     const { execution } = await gql(EXECUTION, { id: extract });
@@ -384,7 +384,7 @@ describe('version-exact inputs', () => {
   beforeAll(async () => {
     v1 = (await write(randomUUID(), 10)).outputs[0].datumId;
     v2 = (await write(randomUUID(), 20)).outputs[0].datumId;
-  });
+  }, 60_000);
 
   it('gives each run that writes a dataset a new datum with the same uri', async () => {
     expect(v1).not.toBe(v2);
@@ -477,7 +477,7 @@ describe('retries and reorderings', () => {
     // every request is audited, the retries too
     expect(after.auditEntries).toBe(before.auditEntries + again.length);
     expect(again.map((a) => a.changes)).toEqual(again.map(() => ({ status: null, lineage: null })));
-  });
+  }, 60_000);
 
   it('never reopens a finished run: a late START or RUNNING leaves it COMPLETED', async () => {
     const answer = await record(runEvent('START', transform, 'transform', minutes(4), { namespace: 'order-a', runFacets: parentFacet(dag, 'dag', 'order-a') }));
@@ -495,7 +495,7 @@ describe('retries and reorderings', () => {
     const mixed = await play('order-a', (events) => shuffled([...events, ...events], 7));
     expect(reversed).toEqual(inOrder);
     expect(mixed).toEqual(inOrder);
-  });
+  }, 120_000);
 
   it('in that graph, the transform read the version current at its START, and the newer facets are current', async () => {
     const { execution } = await gql(EXECUTION, { id: transform });
@@ -595,7 +595,7 @@ describe('load: 10,000 events (START and COMPLETE of 5,000 runs, 2 inputs and 1 
     expect(answer.body).toMatchObject({ accepted: 10_000, refused: 0 });
     console.log(`OpenLineage batch: 10,000 events in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} events/s)`);
     await expectLoaded('load-batch');
-  }, 300_000);
+  }, 600_000);
 
   it('through single POSTs from 16 concurrent clients', async () => {
     const events = eventsOf('load-single');
@@ -614,7 +614,7 @@ describe('load: 10,000 events (START and COMPLETE of 5,000 runs, 2 inputs and 1 
     expect(refused).toEqual([]);
     console.log(`OpenLineage single POSTs, 16 clients: 10,000 events in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} events/s)`);
     await expectLoaded('load-single');
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('the datum uniqueness migration', () => {
@@ -631,5 +631,5 @@ describe('the datum uniqueness migration', () => {
     expect(datum.records.map((r) => r.get('version'))).toEqual(['']);
     const constraints = await cypher("SHOW CONSTRAINTS YIELD name WHERE name STARTS WITH 'datum_uri' RETURN collect(name) AS names");
     expect(constraints.records[0].get('names')).toEqual(['datum_uri_version']);
-  });
+  }, 120_000);
 });
