@@ -1,14 +1,16 @@
 // Scale-out on one machine: API replicas (each its own process, connected through
-// neo4j:// as it would be to a cluster) over one local Neo4j. Measures point-lookup
-// throughput with 1, 2 and 3 replicas at 16 and 64 connections, what a client's
-// Pedigree-Bookmark costs a read, and alias compare-and-set at 16 writers spread over 3
-// replicas against 16 writers on one. Every row says the CPU each process spent per
-// request: on a small machine the cores are the ceiling, and they are shared by Neo4j,
-// the replicas and the load generator alike.
+// neo4j:// as it would be to a cluster) over one Neo4j. Measures point-lookup throughput
+// with 1, 2 and 3 replicas at 16 and 64 connections, what a client's Pedigree-Bookmark
+// costs a read, and alias compare-and-set at 16 writers spread over 3 replicas against 16
+// writers on one. Every throughput row says the CPU each side spent per request: on a
+// small machine the cores are the ceiling, shared by Neo4j, the replicas and the load
+// generator alike.
 //
 //   npm run build && node bench/deps.mjs && node bench/replicas.mjs [--quick]
 //
-// Writes bench/results/<date>-replicas.json and prints Markdown rows.
+// Alone, it starts a local Neo4j on a temporary store (or uses NEO4J_URI, into which it
+// writes 20,000 datums and two small projects), writes bench/results/<date>-replicas.json
+// and prints Markdown rows. run.mjs calls measureReplicas on its own graph.
 import autocannon from 'autocannon';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,68 +29,44 @@ import { processCpuMs } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
 import { LOOKUP_QUERY } from './workloads.mjs';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const SECONDS = args.quick ? 5 : 15;
-/**
- * Neo4j's JIT compiles its hot paths over thousands of statements (a cold point lookup
- * costs it about three times the CPU it settles at), and so does V8 in each replica: every
- * row is measured after this many lookups and at least WARMUP_MS.
- */
-const WARMUP_LOOKUPS = args.quick ? 8_000 : 30_000;
-const WARMUP_MS = args.quick ? 20_000 : 60_000;
-const DATUMS = 20_000;
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const log = (line) => console.error(`[replicas] ${line}`);
-const cleanups = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `total` connections shared out over `n` replicas as evenly as they go (16 over 3: 6, 5, 5). */
 const shares = (total, n) => Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
 
-/** autocannon against each replica at once, its share of the connections each; requests and latency over all of them. */
-async function spread({ urls, connections, headers, body }) {
+/** autocannon against each replica at once, its share of the connections each, for `seconds`; requests and latency over all of them. */
+async function spread({ urls, connections, seconds, headers, body }) {
   const results = await Promise.all(
     shares(connections, urls.length).map((c, i) =>
-      autocannon({ url: `${urls[i]}/graphql`, method: 'POST', connections: c, duration: SECONDS, headers, requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }] }),
+      autocannon({ url: `${urls[i]}/graphql`, method: 'POST', connections: c, duration: seconds, headers, requests: [{ setupRequest: (r) => ({ ...r, body: body() }) }] }),
     ),
   );
   const requests = results.reduce((sum, r) => sum + r.requests.total, 0);
   return {
     requests,
     requestsPerSecond: Math.round(results.reduce((sum, r) => sum + r.requests.average, 0)),
-    // requests-weighted p50; the worst replica's p99, which a client behind the balancer meets
-    p50: Math.round(results.reduce((sum, r) => sum + r.latency.p50 * r.requests.total, 0) / requests),
+    // requests-weighted p50; the worst replica's p99, which a client behind a balancer meets
+    p50: Math.round(results.reduce((sum, r) => sum + r.latency.p50 * r.requests.total, 0) / Math.max(requests, 1)),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     failures: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
   };
 }
 
-async function main() {
+/**
+ * Starts three replicas over the Neo4j at `uri` (`neo4jPid`, when known, is read for its
+ * CPU), measures, stops them and returns the rows. `ids` are datums to look up (run.mjs
+ * passes its graph's); without them 20,000 are written first.
+ */
+export async function measureReplicas({ uri, neo4jPid = null, ids = null, quick = false, log = () => {} }) {
+  const seconds = quick ? 5 : 15;
+  // Neo4j's JIT compiles its hot paths over thousands of statements (a cold point lookup
+  // costs it about three times the CPU it settles at), and V8 does in each replica
+  const warmup = quick ? { lookups: 8_000, ms: 20_000 } : { lookups: 30_000, ms: 60_000 };
   const config = loadConfig();
-  let uri = process.env.NEO4J_URI;
-  let neo4jPid = null;
-  if (!uri) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'pedigree-replicas-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const local = await startLocalNeo4j({ dataDir, port: await freePort(), heap: '1g' });
-    cleanups.push(() => local.stop());
-    uri = local.uri;
-    neo4jPid = local.pid;
-  }
-  const routing = uri.replace(/^(bolt|neo4j)(\+s|\+ssc)?:/, 'neo4j$2:');
+  const database = config.neo4j.database;
+  const cleanups = [];
   const driver = createDriver({ ...config.neo4j, uri });
   cleanups.push(() => driver.close());
-  const database = config.neo4j.database;
   const cypher = async (statement, params = {}) => {
     const session = driver.session({ database });
     try {
@@ -97,139 +75,169 @@ async function main() {
       await session.close();
     }
   };
-
-  const token = `pdg_bench_${randomBytes(16).toString('hex')}`;
-  const env = { ...process.env, NEO4J_URI: routing, NODE_ENV: 'production', PEDIGREE_ADMIN_TOKEN: token, PORT: '0', PEDIGREE_LOG_LEVEL: 'warn' };
-  // one after another: their migrations would only wait on each other's locks
-  const apis = [];
-  for (let i = 0; i < 3; i++) {
-    const api = await startServerProcess('api-process.mjs', env, `replica ${i + 1}`);
-    cleanups.push(api.close);
-    apis.push(api);
-  }
-  log(`replicas at ${apis.map((a) => a.url).join(', ')}, Neo4j at ${routing}`);
-
-  // Datums as the API stores them, for lookups; two small projects for the compare-and-set rows.
-  const ids = Array.from({ length: DATUMS }, () => randomUUID());
-  for (let i = 0; i < ids.length; i += 5_000) {
-    await cypher(
-      `UNWIND $ids AS id CREATE (:Entity:Datum {id: id, project: 'bench', uri: 'datum://' + id, path: 'out/' + id + '.bin', size: 1024, sha256: id, createdAt: datetime()})`,
-      { ids: ids.slice(i, i + 5_000) },
-    );
-  }
-  const casDatums = {};
-  for (const project of ['cas-1', 'cas-3']) {
-    casDatums[project] = Array.from({ length: 50 }, () => randomUUID());
-    await cypher(`UNWIND $ids AS id CREATE (:Entity:Datum {id: id, project: $project, uri: 'datum://' + id, createdAt: datetime()})`, { ids: casDatums[project], project });
-  }
-  log(`seeded ${DATUMS} datums`);
-
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  let next = 0;
-  const lookup = () => JSON.stringify({ query: LOOKUP_QUERY, variables: { id: ids[next++ % ids.length] } });
-  const cpu = async () => ({ apis: await Promise.all(apis.map(async (a) => (await a.ask('stats')).cpuMs)), neo4j: neo4jPid ? processCpuMs(neo4jPid) : null, bench: process.cpuUsage() });
-  const perRequest = (before, after, requests) => {
-    const ms = (a, b) => (a === null || b === null ? null : Math.round(((b - a) / requests) * 100) / 100);
-    const bench = ((after.bench.user + after.bench.system - before.bench.user - before.bench.system) / 1000 / requests).toFixed(2);
-    return { apis: ms(before.apis.reduce((x, y) => x + y, 0), after.apis.reduce((x, y) => x + y, 0)), neo4j: ms(before.neo4j, after.neo4j), loadGenerator: Number(bench) };
-  };
-  const measured = async (run) => {
-    const before = await cpu();
-    const result = await run();
-    return { ...result, cpuMsPerRequest: perRequest(before, await cpu(), result.requests) };
-  };
-
-  const warming = Date.now();
-  for (let done = 0; done < WARMUP_LOOKUPS || Date.now() - warming < WARMUP_MS; ) {
-    done += (await spread({ urls: apis.map((a) => a.url), connections: 16, headers, body: lookup })).requests;
-    log(`warming up: ${done} lookups in ${Math.round((Date.now() - warming) / 1000)} s`);
-  }
-
-  const throughput = [];
-  for (const connections of [16, 64]) {
-    for (const n of [1, 2, 3]) {
-      const row = { replicas: n, connections, ...(await measured(() => spread({ urls: apis.slice(0, n).map((a) => a.url), connections, headers, body: lookup }))) };
-      throughput.push(row);
-      log(`lookups, ${n} replica(s), ${connections} connections: ${row.requestsPerSecond} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, CPU ms/request ${JSON.stringify(row.cpuMsPerRequest)}`);
+  try {
+    const token = `pdg_bench_${randomBytes(16).toString('hex')}`;
+    const routing = uri.replace(/^(bolt|neo4j)(\+s|\+ssc)?:/, 'neo4j$2:');
+    const env = { ...process.env, NEO4J_URI: routing, NODE_ENV: 'production', PEDIGREE_ADMIN_TOKEN: token, PORT: '0', PEDIGREE_LOG_LEVEL: 'warn' };
+    const apis = [];
+    // one after another: started at once, their migrations only wait on each other's locks
+    for (let i = 0; i < 3; i++) {
+      const api = await startServerProcess('api-process.mjs', env, `replica ${i + 1}`);
+      cleanups.push(api.close);
+      apis.push(api);
     }
+    log(`replicas at ${apis.map((a) => a.url).join(', ')}, Neo4j at ${routing}`);
+
+    if (!ids) {
+      ids = Array.from({ length: 20_000 }, () => randomUUID());
+      for (let i = 0; i < ids.length; i += 5_000) {
+        await cypher(
+          `UNWIND $ids AS id CREATE (:Entity:Datum {id: id, project: 'bench', uri: 'datum://' + id, path: 'out/' + id + '.bin', size: 1024, sha256: id, createdAt: datetime()})`,
+          { ids: ids.slice(i, i + 5_000) },
+        );
+      }
+      log(`wrote ${ids.length} datums to look up`);
+    }
+    // each compare-and-set row moves its alias among datums of a project of its own
+    const casDatums = {};
+    for (const project of ['replicas-cas-1', 'replicas-cas-3']) {
+      casDatums[project] = Array.from({ length: 50 }, () => randomUUID());
+      await cypher(`UNWIND $ids AS id CREATE (:Entity:Datum {id: id, project: $project, uri: 'datum://' + id, createdAt: datetime()})`, { ids: casDatums[project], project });
+    }
+
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const urls = apis.map((a) => a.url);
+    let next = 0;
+    const lookup = () => JSON.stringify({ query: LOOKUP_QUERY, variables: { id: ids[next++ % ids.length] } });
+    const cpu = async () => ({
+      apis: (await Promise.all(apis.map(async (a) => (await a.ask('stats')).cpuMs))).reduce((x, y) => x + y, 0),
+      neo4j: neo4jPid ? processCpuMs(neo4jPid) : null,
+      loadGenerator: ((u) => (u.user + u.system) / 1000)(process.cpuUsage()),
+    });
+    /** `run`'s result, with the CPU milliseconds each side spent per request while it ran. */
+    const measured = async (run) => {
+      const before = await cpu();
+      const result = await run();
+      const after = await cpu();
+      const per = (side) => (before[side] === null || after[side] === null ? null : Math.round(((after[side] - before[side]) / result.requests) * 100) / 100);
+      return { ...result, cpuMsPerRequest: { replicas: per('apis'), neo4j: per('neo4j'), loadGenerator: per('loadGenerator') } };
+    };
+
+    const warming = Date.now();
+    for (let done = 0; done < warmup.lookups || Date.now() - warming < warmup.ms; ) {
+      done += (await spread({ urls, connections: 16, seconds: 5, headers, body: lookup })).requests;
+      log(`warming up: ${done} lookups in ${Math.round((Date.now() - warming) / 1000)} s`);
+    }
+
+    const throughput = [];
+    for (const connections of [16, 64]) {
+      for (const n of [1, 2, 3]) {
+        const row = { replicas: n, connections, ...(await measured(() => spread({ urls: urls.slice(0, n), connections, seconds, headers, body: lookup }))) };
+        throughput.push(row);
+        log(`lookups, ${n} replica(s), ${connections} connections: ${row.requestsPerSecond} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, CPU ms/request ${JSON.stringify(row.cpuMsPerRequest)}`);
+      }
+    }
+
+    // A client's bookmark, from a write through the first replica, sent with lookups to the second.
+    const written = await fetch(`${urls[0]}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: 'mutation { createExecution(input: {project: "bench", name: "bookmark"}) { id } }' }) });
+    const bookmark = written.headers.get(BOOKMARK_HEADER);
+    if (!bookmark) throw new Error('the write was answered without a bookmark');
+    const plain = graphqlClient(urls[1], 'lookup', { authorization: headers.authorization });
+    const bookmarked = graphqlClient(urls[1], 'lookup with a bookmark', { authorization: headers.authorization, [BOOKMARK_HEADER]: bookmark });
+    const sequential = await timeInTurns(
+      { without: (i) => plain(LOOKUP_QUERY, { id: ids[i % ids.length] }), with: (i) => bookmarked(LOOKUP_QUERY, { id: ids[i % ids.length] }) },
+      quick ? { warmup: 100, runs: 500 } : { warmup: 300, runs: 2_000 },
+    );
+    // back to back, so that whatever else the machine does weighs on both alike
+    const withBookmark = { ...headers, [BOOKMARK_HEADER]: bookmark };
+    const concurrent = {
+      without: { replicas: 3, connections: 16, ...(await measured(() => spread({ urls, connections: 16, seconds, headers, body: lookup }))) },
+      with: { replicas: 3, connections: 16, ...(await measured(() => spread({ urls, connections: 16, seconds, headers: withBookmark, body: lookup }))) },
+    };
+    log(`a bookmark on a lookup: p50 ${sequential.without.p50} -> ${sequential.with.p50} ms one at a time; ${concurrent.without.requestsPerSecond} -> ${concurrent.with.requestsPerSecond} req/s at 16 connections over 3 replicas`);
+
+    // Compare-and-set: 16 writers on one alias, all through one replica, then spread over three.
+    const clients = urls.map((url) => graphqlClient(url, 'GraphQL', { authorization: headers.authorization }));
+    let turn = 0;
+    const roundRobin = (query, variables) => clients[turn++ % clients.length](query, variables);
+    const compareAndSet = [];
+    for (const [n, project] of [[1, 'replicas-cas-1'], [3, 'replicas-cas-3']]) {
+      const gql = n === 1 ? clients[0] : roundRobin;
+      await aliasContention({ gql, cypher, project, datumIds: casDatums[project], writers: 4, seconds: 2, separate: true }); // warms the write path; not reported
+      const row = { replicas: n, ...(await aliasContention({ gql, cypher, project, datumIds: casDatums[project], writers: 16, seconds })) };
+      compareAndSet.push(row);
+      log(`compare-and-set, 16 writers over ${n} replica(s): ${row.moves} moves, ${row.conflicts} conflicts, ${row.lostUpdates} lost, p50 ${row.latency.p50} ms, p99 ${row.latency.p99} ms`);
+    }
+    return { seconds, throughput, bookmark: { sequential, concurrent }, compareAndSet };
+  } finally {
+    while (cleanups.length) await cleanups.pop()().catch((error) => log(`cleanup: ${error.message}`));
   }
-
-  // A client's bookmark, from a write through the first replica, sent with reads to the others.
-  const write = await fetch(`${apis[0].url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: 'mutation { createExecution(input: {project: "bench", name: "bookmark"}) { id } }' }) });
-  const bookmark = write.headers.get(BOOKMARK_HEADER);
-  if (!bookmark) throw new Error('the write answered without a bookmark');
-  const withBookmark = { ...headers, [BOOKMARK_HEADER]: bookmark };
-  const plain = graphqlClient(apis[1].url, 'lookup', { authorization: headers.authorization });
-  const bookmarked = graphqlClient(apis[1].url, 'lookup with a bookmark', { authorization: headers.authorization, [BOOKMARK_HEADER]: bookmark });
-  const runs = args.quick ? { warmup: 100, runs: 500 } : { warmup: 300, runs: 2_000 };
-  const sequential = await timeInTurns({ without: (i) => plain(LOOKUP_QUERY, { id: ids[i % ids.length] }), with: (i) => bookmarked(LOOKUP_QUERY, { id: ids[i % ids.length] }) }, runs);
-  const urls = apis.map((a) => a.url);
-  // back to back, so that what else the machine does weighs on both alike
-  const bookmarkThroughput = {
-    without: { replicas: 3, connections: 16, ...(await measured(() => spread({ urls, connections: 16, headers, body: lookup }))) },
-    with: { replicas: 3, connections: 16, ...(await measured(() => spread({ urls, connections: 16, headers: withBookmark, body: lookup }))) },
-  };
-  log(`a bookmark on a lookup: p50 ${sequential.without.p50} -> ${sequential.with.p50} ms one at a time; ${bookmarkThroughput.without.requestsPerSecond} -> ${bookmarkThroughput.with.requestsPerSecond} req/s at 16 connections over 3 replicas`);
-
-  // Compare-and-set: 16 writers on one alias, all through one replica, then spread over three.
-  const clients = apis.map((a) => graphqlClient(a.url, 'GraphQL', { authorization: headers.authorization }));
-  let turn = 0;
-  const roundRobin = (query, variables) => clients[turn++ % clients.length](query, variables);
-  const compareAndSet = [];
-  for (const [n, project] of [[1, 'cas-1'], [3, 'cas-3']]) {
-    const gql = n === 1 ? clients[0] : roundRobin;
-    await aliasContention({ gql, cypher, project, datumIds: casDatums[project], writers: 4, seconds: 2, separate: true }); // warms the write path
-    const row = { replicas: n, ...(await aliasContention({ gql, cypher, project, datumIds: casDatums[project], writers: 16, seconds: SECONDS })) };
-    compareAndSet.push(row);
-    log(`compare-and-set, 16 writers over ${n} replica(s): ${row.moves} moves, ${row.conflicts} conflicts, ${row.lostUpdates} lost, p50 ${row.latency.p50} ms, p99 ${row.latency.p99} ms`);
-  }
-
-  const results = {
-    date: new Date().toISOString(),
-    mode: args.quick ? 'quick' : 'full',
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, neo4j: (await driver.getServerInfo({ database })).agent },
-    seconds: SECONDS,
-    throughput,
-    bookmark: { sequential, throughput: bookmarkThroughput },
-    compareAndSet,
-  };
-  mkdirSync(join(benchDir, 'results'), { recursive: true });
-  const file = join(benchDir, 'results', `${results.date.slice(0, 10)}-replicas.json`);
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  console.log(markdown(results));
-  log(`wrote ${file}`);
 }
 
-function markdown(r) {
-  const cpu = (c) => `${c.apis ?? '?'} / ${c.neo4j ?? '?'} / ${c.loadGenerator}`;
-  const lines = [
-    `Point lookups (\`node(id)\`) over one Neo4j, ${r.seconds} s a row, connections shared out over the replicas (${r.machine.cpus} cores, ${r.machine.cpuModel}):`,
+/** The rows as Markdown tables. */
+export function replicasMarkdown(r, machine = `${cpus().length} cores`) {
+  const cpu = (c) => `${c.replicas ?? '?'} / ${c.neo4j ?? '?'} / ${c.loadGenerator ?? '?'}`;
+  const { sequential: s, concurrent: c } = r.bookmark;
+  return [
+    `Point lookups (\`node(id)\`) through API replicas over one Neo4j (${machine}), ${r.seconds} s a row, the connections shared out over the replicas:`,
     '',
     '| replicas | connections | req/s | p50 ms | p99 ms (worst replica) | failures | CPU ms per request: replicas / Neo4j / load generator |',
     '|---|---|---|---|---|---|---|',
     ...r.throughput.map((t) => `| ${t.replicas} | ${t.connections} | ${t.requestsPerSecond} | ${t.p50} | ${t.p99} | ${t.failures} | ${cpu(t.cpuMsPerRequest)} |`),
     '',
-    'What a client\'s `Pedigree-Bookmark` costs a lookup (the request first waits, once, until the database has reached it):',
+    "What a client's `Pedigree-Bookmark` costs a lookup (the request first waits, once, until the database has reached it):",
     '',
     '| | without | with |',
     '|---|---|---|',
-    `| one at a time, p50 / p95 / p99 ms | ${r.bookmark.sequential.without.p50} / ${r.bookmark.sequential.without.p95} / ${r.bookmark.sequential.without.p99} | ${r.bookmark.sequential.with.p50} / ${r.bookmark.sequential.with.p95} / ${r.bookmark.sequential.with.p99} |`,
-    `| 16 connections over 3 replicas, req/s (p99 ms) | ${r.bookmark.throughput.without.requestsPerSecond} (${r.bookmark.throughput.without.p99}) | ${r.bookmark.throughput.with.requestsPerSecond} (${r.bookmark.throughput.with.p99}) |`,
+    `| one at a time, p50 / p95 / p99 ms | ${s.without.p50} / ${s.without.p95} / ${s.without.p99} | ${s.with.p50} / ${s.with.p95} / ${s.with.p99} |`,
+    `| 16 connections over 3 replicas: req/s, p99 ms, CPU ms per request (replicas / Neo4j) | ${c.without.requestsPerSecond}, ${c.without.p99}, ${c.without.cpuMsPerRequest.replicas} / ${c.without.cpuMsPerRequest.neo4j ?? '?'} | ${c.with.requestsPerSecond}, ${c.with.p99}, ${c.with.cpuMsPerRequest.replicas} / ${c.with.cpuMsPerRequest.neo4j ?? '?'} |`,
     '',
-    'Alias compare-and-set, 16 writers on one alias (each reads, then moves with expectedDatumId):',
+    'Alias compare-and-set, 16 writers on one alias (each reads, then moves with expectedDatumId; latency of every setAlias):',
     '',
     '| replicas | moves | conflicts | lost updates | setAlias p50 / p95 / p99 ms |',
     '|---|---|---|---|---|',
-    ...r.compareAndSet.map((c) => `| ${c.replicas} | ${c.moves} | ${c.conflicts} | ${c.lostUpdates} | ${c.latency.p50} / ${c.latency.p95} / ${c.latency.p99} |`),
-  ];
-  return lines.join('\n');
+    ...r.compareAndSet.map((x) => `| ${x.replicas} | ${x.moves} | ${x.conflicts} | ${x.lostUpdates} | ${x.latency.p50} / ${x.latency.p95} / ${x.latency.p99} |`),
+  ].join('\n');
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  while (cleanups.length) await cleanups.pop()().catch((error) => log(`cleanup: ${error.message}`));
+/** Alone: a local Neo4j of its own (or NEO4J_URI), the rows, their JSON and Markdown. */
+async function main() {
+  const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const log = (line) => console.error(`[replicas] ${line}`);
+  let uri = process.env.NEO4J_URI;
+  let local;
+  let dataDir;
+  try {
+    if (!uri) {
+      dataDir = mkdtempSync(join(tmpdir(), 'pedigree-replicas-'));
+      const port = await new Promise((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const { port: free } = server.address();
+          server.close(() => resolve(free));
+        });
+      });
+      local = await startLocalNeo4j({ dataDir, port, heap: '1g' });
+      uri = local.uri;
+    }
+    const rows = await measureReplicas({ uri, neo4jPid: local?.pid ?? null, quick: args.quick, log });
+    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version };
+    const results = { date: new Date().toISOString(), mode: args.quick ? 'quick' : 'full', machine, ...rows };
+    mkdirSync(join(benchDir, 'results'), { recursive: true });
+    const file = join(benchDir, 'results', `${results.date.slice(0, 10)}-replicas${args.quick ? '-quick' : ''}.json`);
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    console.log(replicasMarkdown(results, `${machine.cpus} cores, ${machine.cpuModel}`));
+    log(`wrote ${file}`);
+  } finally {
+    await local?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
+  }
 }

@@ -214,12 +214,17 @@ export class Executor {
    */
   private async withSession<T>(mode: 'READ' | 'WRITE', work: (s: Session) => Promise<T>, committed?: (bookmarks: string[]) => void): Promise<T> {
     const after = this.options.bookmarks?.after ?? [];
-    if (after.length) await this.options.bookmarks!.reach(() => this.reach(after));
+    const reached = reachedBy(this.driver);
+    if (!after.every((b) => reached.has(b))) await this.options.bookmarks!.reach(() => this.reach(after));
     const session = this.driver.session({ database: this.options.database, defaultAccessMode: mode, bookmarkManager: this.driver.executeQueryBookmarkManager, bookmarks: [...after] });
     this.options.observer?.sessions(1);
     try {
       const result = await work(session);
-      committed?.(session.lastBookmarks());
+      if (committed) {
+        const bookmarks = session.lastBookmarks();
+        remember(reached, bookmarks);
+        committed(bookmarks);
+      }
       return result;
     } catch (error) {
       throw mapDriverError(error);
@@ -252,12 +257,44 @@ export class Executor {
     try {
       if (!(await Promise.race([answered, expired]))) throw unreached();
       await closed;
+      remember(reachedBy(this.driver), bookmarks);
     } catch (error) {
       // Neo4j's own bookmark timeout, when it is shorter than the transaction's
       throw error instanceof Neo4jError && error.code === 'Neo.TransientError.Transaction.BookmarkTimeout' ? unreached() : mapDriverError(error);
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * Bookmarks each driver's database is known to have reached: the process's own writes',
+ * and the clients' that have been waited for once. Such a bookmark names a real state,
+ * which every member of a cluster reaches in the normal course of replication (a session
+ * starting from it still waits for its reader), so a request sending it again skips the
+ * separate, bounded wait, which would double a point lookup's round trips. An optimisation
+ * only; the oldest are forgotten past REACHED_KEPT.
+ */
+const reachedByDriver = new WeakMap<object, Set<string>>();
+const REACHED_KEPT = 10_000;
+
+function reachedBy(driver: Driver): Set<string> {
+  // keyed by the driver's bookmark manager, the one object every view of the driver shares
+  const key = driver.executeQueryBookmarkManager;
+  let known = reachedByDriver.get(key);
+  if (!known) reachedByDriver.set(key, (known = new Set()));
+  return known;
+}
+
+function remember(known: Set<string>, bookmarks: readonly string[]): void {
+  for (const b of bookmarks) {
+    // met again: now the newest
+    known.delete(b);
+    known.add(b);
+  }
+  for (const b of known) {
+    if (known.size <= REACHED_KEPT) break;
+    known.delete(b);
   }
 }
 

@@ -28,10 +28,11 @@ beforeAll(async () => {
   await resetDatabase();
   api = await startApi();
   strict = await startApi({ txTimeoutMs: 2_000 });
-});
+  // the first API of a run migrates a new database: its indexes take a while on a busy machine
+}, 120_000);
 afterAll(async () => {
-  await api.close();
-  await strict.close();
+  await api?.close();
+  await strict?.close();
   for (const driver of drivers) await driver.close();
 });
 
@@ -73,6 +74,32 @@ describe('two sessions of one process', () => {
   });
 });
 
+describe('the separate wait for a client\'s bookmark', () => {
+  const probe = { cypher: 'MATCH (p:BookmarkProbe) RETURN count(p) AS n', global: 'a test node' };
+  /** The sessions one request (an executor with the client's bookmarks) opens for one lookup. */
+  const lookUp = async (driver: Driver, bookmark: string) => {
+    const recorded = recordingSessions(driver);
+    await new Executor(recorded.driver, { database, txTimeoutMs: 5_000, bookmarks: new RequestBookmarks([bookmark]) }).query(probe);
+    return recorded.sessions.map((s) => ({ bookmarks: s.bookmarks, probe: s.disableAutoCommitRetries === true }));
+  };
+
+  it('happens once per process for a bookmark from elsewhere, and never for one of its own writes', async () => {
+    const writer = newDriver();
+    const written = new RequestBookmarks();
+    await new Executor(writer, { database, txTimeoutMs: 5_000, bookmarks: written }).write((tx) => tx.run({ cypher: 'CREATE (:BookmarkProbe)', global: 'a test node' }));
+    const bookmark = written.header!;
+    // the process that wrote it knows it is real
+    expect(await lookUp(writer, bookmark)).toEqual([{ bookmarks: [bookmark], probe: false }]);
+    // another process waits for it apart once, then no more; its sessions start from it all the same
+    const other = newDriver();
+    expect(await lookUp(other, bookmark)).toEqual([
+      { bookmarks: [bookmark], probe: true },
+      { bookmarks: [bookmark], probe: false },
+    ]);
+    expect(await lookUp(other, bookmark)).toEqual([{ bookmarks: [bookmark], probe: false }]);
+  });
+});
+
 describe('a bookmark the database cannot use', () => {
   const probe = { cypher: 'MATCH (p:BookmarkProbe) RETURN count(p) AS n', global: 'a test node' };
 
@@ -84,8 +111,8 @@ describe('a bookmark the database cannot use', () => {
     const executor = new Executor(driver, { database, txTimeoutMs: 1_000, bookmarks });
     let started = Date.now();
     await expect(executor.query(probe)).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: BOOKMARK_HEADER } });
-    // Neo4j alone would hold the statement for its bookmark timeout, 30 s
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // 1 s and what a busy machine adds to it; Neo4j alone would hold the statement for its bookmark timeout, 30 s
+    expect(Date.now() - started).toBeLessThan(6_000);
     // the request's other sessions hear the same answer without waiting again
     started = Date.now();
     await expect(executor.read((tx) => tx.run(probe))).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
@@ -141,7 +168,8 @@ describe('over HTTP', () => {
     const real = (await post(CREATE, { n: 'http-3' })).headers.get(BOOKMARK_HEADER)!;
     const started = Date.now();
     const answer = await (await post(CREATE, { n: 'ahead' }, { [BOOKMARK_HEADER]: bookmarkAhead(real) }, strict)).json();
-    expect(Date.now() - started).toBeLessThan(3_500);
+    // 2 s and what a busy machine adds to it, not Neo4j's 30 s
+    expect(Date.now() - started).toBeLessThan(8_000);
     expect(errorCode(answer)).toBe('BAD_USER_INPUT');
     expect(answer.errors[0].message).toMatch(/has not reached within the transaction time limit \(2 s\)/);
     expect(answer.extensions).toBeUndefined();

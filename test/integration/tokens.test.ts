@@ -33,7 +33,7 @@ beforeAll(async () => {
   const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
   drivers.push(driver);
   await migrate(new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 60_000 }));
-});
+}, 120_000);
 afterAll(async () => {
   for (const store of stores) await store.stop().catch(() => undefined);
   for (const driver of drivers) await driver.close();
