@@ -5,6 +5,7 @@ import { configVariables, ConfigError, loadConfig } from '../config.js';
 import { LocalNeo4jError } from '../neo4j-local/launcher.js';
 import { log } from '../logging.js';
 import { packageRoot } from '../paths.js';
+import { EVENT_TYPES } from '../domain/events.js';
 import { DIFF_DEPTH, IMPACT_DEPTH, IMPACT_LIMIT, LINEAGE_DEPTH, LINEAGE_LIMIT, PATH_HOPS, PATH_LIMIT } from '../domain/lineage.js';
 import { withClient } from './client.js';
 import { diffCommand } from './diff.js';
@@ -16,6 +17,8 @@ import { pathsCommand } from './paths.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
 import { TRACE_DEPTH, traceCommand } from './trace.js';
+import { watchCommand } from './watch.js';
+import { webhookCommand } from './webhook.js';
 
 const API_HELP = '\nTalks to the API at PEDIGREE_URL (default http://localhost:4000) with PEDIGREE_TOKEN.';
 
@@ -39,7 +42,7 @@ const program = new Command('pedigree')
 program
   .command('start')
   .description('Run the API server (and the local Neo4j when NEO4J_URI is unset)')
-  .addHelpText('after', '\nConfiguration (environment variables, with defaults):\n' + configVariables.map(([k, v]) => `  ${k.padEnd(28)}${v}`).join('\n'))
+  .addHelpText('after', '\nConfiguration (environment variables, with defaults):\n' + configVariables.map(([k, v]) => `  ${k.padEnd(30)}${v}`).join('\n'))
   .action(async () => {
     // the server (Apollo, Express, the driver) loads only for the command that runs it
     const { startServer } = await import('../main.js');
@@ -154,6 +157,25 @@ program
   .action((a: string, b: string, options) => withClient('diff', (client) => diffCommand(a, b, options, client)));
 
 program.addCommand(tokenCommand());
+
+program.addCommand(webhookCommand(API_HELP));
+
+program
+  .command('watch')
+  .description("Print a project's change events as they commit (alias moves, model version decisions, metadata, execution status, lineage), until Ctrl-C")
+  .argument('<project>', 'the project to watch')
+  .option('--type <type...>', `only these event types: ${EVENT_TYPES.join(', ')}`)
+  .option('--json', 'print each event as one line of JSON (id, type, project, seq, at, by, data)')
+  .addHelpText(
+    'after',
+    `${API_HELP}
+A GraphQL subscription over WebSocket at PEDIGREE_URL's /graphql. It hears what commits
+after it starts, through any replica; if the connection ends it exits with code 1 (what
+commits before it is run again is not shown).`,
+  )
+  .action(async (project: string, options) => {
+    process.exitCode = await watchCommand(project, options);
+  });
 
 program.parseAsync().catch((error) => {
   const known = error instanceof ConfigError || error instanceof LocalNeo4jError;

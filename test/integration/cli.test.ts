@@ -176,7 +176,7 @@ describe('--help', () => {
 
   it('lists every configuration variable with its default under start --help', async () => {
     const { stdout } = await cli(['start', '--help']);
-    for (const [name, value] of configVariables) expect(stdout).toContain(`${name.padEnd(28)}${value}`);
-    expect(stdout).toContain('PEDIGREE_BODY_LIMIT         10485760');
+    for (const [name, value] of configVariables) expect(stdout).toContain(`${name.padEnd(30)}${value}`);
+    expect(stdout).toContain('PEDIGREE_BODY_LIMIT           10485760');
   });
 });
