@@ -66,6 +66,7 @@ for (const t of list(after.throughput)) {
   if (b) rows.push([`${t.name}: req/s`, '', '', `${b.requestsPerSecond} → ${t.requestsPerSecond} (${pct(t.requestsPerSecond / b.requestsPerSecond)})`, '', '', alone(b.requestsPerSecond, t.requestsPerSecond, true)]);
 }
 const [bi, ai] = [before.ingest, after.ingest];
+if (bi?.api && ai?.error) rows.push(['manifest ingest: API rows/s', '', '', `${bi.api.rowsPerSecond} → failed: ${ai.error}`, '', '', VERDICT[1]]);
 if (bi?.api && ai?.api) rows.push(['manifest ingest: API rows/s', '', '', `${bi.api.rowsPerSecond} → ${ai.api.rowsPerSecond} (${pct(ai.api.rowsPerSecond / bi.api.rowsPerSecond)})`, `${bi.raw.rowsPerSecond} → ${ai.raw.rowsPerSecond} (${pct(ai.raw.rowsPerSecond / bi.raw.rowsPerSecond)})`, `${bi.ratio} → ${ai.ratio}`, moved(bi.ratio / ai.ratio) === 1 && moved(bi.api.rowsPerSecond / ai.api.rowsPerSecond) === 1 ? VERDICT[1] : moved(ai.ratio / bi.ratio) === 1 && moved(ai.api.rowsPerSecond / bi.api.rowsPerSecond) === 1 ? VERDICT[-1] : VERDICT[0]]);
 
 const header = ['row', 'items before', 'items after', 'ours p50 ms, before → after', 'raw p50 ms, before → after', 'ours / raw, before → after', 'verdict'];

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import neo4j from 'neo4j-driver';
 
 /** The CLI's default files per request (src/cli/ingest.ts). */
-const CHUNK = 2_000;
+export const CHUNK = 2_000;
 
 /** Output `i` of a generated outputs folder: its path, content and manifest metadata (5 values, one typed). */
 export function outputFile(i) {

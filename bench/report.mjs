@@ -62,7 +62,7 @@ export function markdown(results) {
     '',
     ...table(
       ['ingest', 'lines', 'API rows/s (s)', 'raw UNWIND rows/s (s)', 'API / raw', 'target'],
-      [[`manifest through ingestOutputs, ${n(ingest.chunk)} files per request`, n(ingest.lines), `${n(ingest.api.rowsPerSecond)} (${ingest.api.seconds})`, `${n(ingest.raw.rowsPerSecond)} (${ingest.raw.seconds})`, ingest.ratio, target(ingest.target)]],
+      [[`manifest through ingestOutputs, ${n(ingest.chunk)} files per request`, n(ingest.lines), ingest.error ? `failed: ${ingest.error}` : `${n(ingest.api.rowsPerSecond)} (${ingest.api.seconds})`, ingest.error ? '' : `${n(ingest.raw.rowsPerSecond)} (${ingest.raw.seconds})`, ingest.ratio ?? '', target(ingest.target)]],
     ),
   ].join('\n');
 }
