@@ -58,10 +58,17 @@ export const durationSeconds = (e: Record<string, any>): number | null =>
   e.startedAt && e.endedAt ? (Date.parse(e.endedAt) - Date.parse(e.startedAt)) / 1000 : null;
 
 /** `execution.status_changed`: its status moved from `from` (null: it was just created). */
-const statusChanged = (e: Entity, from: string | null): ChangeEvent => ({
+export const statusChanged = (e: Entity, from: string | null): ChangeEvent => ({
   type: 'execution.status_changed',
   project: e.project,
   data: { executionId: e.id, name: e.name, kind: e.kind, from, to: e.status },
+});
+
+/** `lineage.recorded`: what an execution newly read and wrote (ids, capped, with their counts). */
+export const lineageRecorded = (project: string, executionId: string, inputs: string[], outputs: string[]): ChangeEvent => ({
+  type: 'lineage.recorded',
+  project,
+  data: { executionId, inputs: someIds(inputs), outputs: someIds(outputs) },
 });
 
 /**
@@ -164,7 +171,7 @@ export class ExecutionService {
       if (resolved.some((r) => r.node.id === executionId)) throw badInput('An execution cannot read itself', { field: 'inputs' });
       const recorded = await tx.run(recordInputsQuery(executionId, resolved.map((r) => ({ id: r.node.id, inputName: r.inputName, alias: r.alias }))));
       const read = recorded.filter((r) => r.created).map((r) => r.id as string);
-      if (read.length) tx.emit({ type: 'lineage.recorded', project: execution.project, data: { executionId, inputs: someIds(read), outputs: someIds([]) } });
+      if (read.length) tx.emit(lineageRecorded(execution.project, executionId, read, []));
       return resolved.filter((r) => r.node.labels.includes('Datum')).map((r) => r.node);
     });
   }
@@ -218,6 +225,6 @@ export async function writeOutputs(tx: Tx, executionId: string, rows: CheckedOut
     await tx.run(claimExternalOutputsQuery(executionId, [...new Set(external.map((r) => r.uri!))]));
   }
   const created = [...new Set([...found.values()].filter((f) => f.created).map((f) => f.datum.id))];
-  if (created.length) tx.emit({ type: 'lineage.recorded', project: [...found.values()][0].datum.project, data: { executionId, inputs: someIds([]), outputs: someIds(created) } });
+  if (created.length) tx.emit(lineageRecorded([...found.values()][0].datum.project, executionId, [], created));
   return rows.map((r) => found.get(r.uri ?? storedKey(r))!);
 }

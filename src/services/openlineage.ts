@@ -8,7 +8,7 @@ import { json, parseMetadata } from '../domain/metadata.js';
 import type { Principal } from '../domain/roles.js';
 import type { DatasetEventPlan, DatasetPlan, EventPlan, JobPlan, RunPlan } from '../openlineage/plan.js';
 import type { Groups } from '../openlineage/facets.js';
-import { durationSeconds, recordSystemMetadata } from './executions.js';
+import { durationSeconds, lineageRecorded, recordSystemMetadata, statusChanged } from './executions.js';
 import { applyMetadata, type MetadataItem } from './metadata.js';
 import { ensureProject } from './projects.js';
 
@@ -126,6 +126,8 @@ export class OpenLineageService {
       status: from !== e.status ? { executionId: e.id, from, to: e.status } : null,
       lineage: newInputs.length || newOutputs.length ? { executionId: e.id, inputs: newInputs, outputs: newOutputs } : null,
     };
+    if (changes.status) tx.emit(statusChanged(e, from));
+    if (changes.lineage) tx.emit(lineageRecorded(plan.project, e.id, newInputs, newOutputs));
 
     return {
       event: 'RunEvent',

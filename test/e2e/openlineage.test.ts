@@ -507,6 +507,32 @@ describe('retries and reorderings', () => {
   });
 });
 
+describe('change events', () => {
+  it('records a run\'s status changes and its new lineage in the outbox, and a retried event records none', async () => {
+    const runId = '3f1c7f6e-0d1a-4a55-9c5e-2d6a4f7b8e01';
+    const input = { namespace: 'postgres://db:5432', name: 'shop.public.customers' };
+    const output = { namespace: 's3://warehouse', name: 'marts/customers' };
+    const events = async () =>
+      (await cypher("MATCH (e:OutboxEvent {project: 'shop'}) WHERE e.data CONTAINS $runId RETURN e.type AS type, e.data AS data ORDER BY e.seq", { runId })).records.map((r) => ({
+        type: r.get('type'),
+        data: JSON.parse(r.get('data')),
+      }));
+    await record(runEvent('START', runId, 'customers.load', minutes(1), { inputs: [input] }));
+    const complete = runEvent('COMPLETE', runId, 'customers.load', minutes(2), { outputs: [output] });
+    await record(complete);
+    const recorded = (await events()).filter((e) => e.type !== 'metadata.logged');
+    expect(recorded.map((e) => [e.type, e.data.from ?? null, e.data.to ?? null, e.data.inputs?.count ?? null, e.data.outputs?.count ?? null])).toEqual([
+      ['execution.status_changed', null, 'RUNNING', null, null],
+      ['lineage.recorded', null, null, 1, 0],
+      ['execution.status_changed', 'RUNNING', 'COMPLETED', null, null],
+      ['lineage.recorded', null, null, 0, 1],
+    ]);
+    const before = (await events()).length;
+    await record(complete);
+    expect((await events()).length).toBe(before);
+  });
+});
+
 describe('the example events of the OpenLineage repository', () => {
   const client = (name: string) => fixture(`client/python/tests/${name}`);
   const spec = (name: string) => fixture(`spec/tests/${name}`);
