@@ -160,35 +160,17 @@ export function openLineageMarkdown(r) {
 
 // Alone: a local Neo4j on a temporary store (or NEO4J_URI), the API in its own process, and the rows printed.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { createServer } = await import('node:net');
   const { loadConfig } = await import('../dist/src/config.js');
   const { createDriver } = await import('../dist/src/db/driver.js');
-  const { startLocalNeo4j } = await import('../dist/src/neo4j-local/launcher.js');
+  const { benchNeo4j } = await import('./neo4j.mjs');
   const { startServerProcess } = await import('./server-process.mjs');
   const { processCpuMs } = await import('./throughput.mjs');
   const runs = Number(process.argv[2] ?? 5_000);
   const log = (line) => console.error(`[bench] ${line}`);
-  const freePort = () => new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
   const cleanups = [];
   try {
-    let uri = process.env.NEO4J_URI;
-    let neo4jPid = null;
-    if (!uri) {
-      const dataDir = mkdtempSync(join(tmpdir(), 'pedigree-bench-ol-'));
-      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-      const local = await startLocalNeo4j({ dataDir, port: await freePort(), heap: '1g' });
-      cleanups.push(() => local.stop());
-      uri = local.uri;
-      neo4jPid = local.pid;
-    }
+    const { uri, pid: neo4jPid, stop } = await benchNeo4j({ log });
+    cleanups.push(stop);
     const config = loadConfig();
     const driver = createDriver({ ...config.neo4j, uri });
     cleanups.push(() => driver.close());

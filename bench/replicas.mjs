@@ -13,17 +13,16 @@
 // and prints Markdown rows. run.mjs calls measureReplicas on its own graph.
 import autocannon from 'autocannon';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../dist/src/config.js';
 import { createDriver } from '../dist/src/db/driver.js';
 import { BOOKMARK_HEADER } from '../dist/src/domain/bookmarks.js';
-import { startLocalNeo4j } from '../dist/src/neo4j-local/launcher.js';
 import { aliasContention } from './alias-cas.mjs';
+import { benchNeo4j } from './neo4j.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
 import { processCpuMs } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
@@ -204,22 +203,9 @@ export function replicasMarkdown(r, machine = `${cpus().length} cores`) {
 async function main() {
   const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
   const log = (line) => console.error(`[replicas] ${line}`);
-  let uri = process.env.NEO4J_URI;
-  let local;
-  let dataDir;
+  const neo4j = await benchNeo4j({ log });
   try {
-    if (!uri) {
-      dataDir = mkdtempSync(join(tmpdir(), 'pedigree-replicas-'));
-      const port = await new Promise((resolve) => {
-        const server = createServer().listen(0, '127.0.0.1', () => {
-          const { port: free } = server.address();
-          server.close(() => resolve(free));
-        });
-      });
-      local = await startLocalNeo4j({ dataDir, port, heap: '1g' });
-      uri = local.uri;
-    }
-    const rows = await measureReplicas({ uri, neo4jPid: local?.pid ?? null, quick: args.quick, log });
+    const rows = await measureReplicas({ uri: neo4j.uri, neo4jPid: neo4j.pid, quick: args.quick, log });
     const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version };
     const results = { date: new Date().toISOString(), mode: args.quick ? 'quick' : 'full', machine, ...rows };
     mkdirSync(join(benchDir, 'results'), { recursive: true });
@@ -228,8 +214,7 @@ async function main() {
     console.log(replicasMarkdown(results, `${machine.cpus} cores, ${machine.cpuModel}`));
     log(`wrote ${file}`);
   } finally {
-    await local?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await neo4j.stop();
   }
 }
 

@@ -2,23 +2,26 @@
 // the API and as hand-written Cypher, with percentiles, ratios, Cypher round trips per
 // request and the API's peak RSS. See bench/README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../dist/src/config.js';
 import { createDriver } from '../dist/src/db/driver.js';
-import { pinnedNeo4jVersion, startLocalNeo4j } from '../dist/src/neo4j-local/launcher.js';
+import { pinnedNeo4jVersion } from '../dist/src/neo4j-local/launcher.js';
 import { aliasContention } from './alias-cas.mjs';
+import { eventsMarkdown, eventTargets, measureEvents } from './events.mjs';
 import { generateGraph } from './generate.mjs';
 import { CHUNK as INGEST_CHUNK, ingestComparison } from './ingest.mjs';
 import { DEPTHS, lineageBySize, pickStartNodes, profileLineage } from './lineage.mjs';
 import { loadGraph } from './load.mjs';
+import { benchNeo4j } from './neo4j.mjs';
+import { openLineageComparison, openLineageMarkdown, openLineageTargets } from './openlineage.mjs';
 import { markdown } from './report.mjs';
 import { comparePeer, peerMarkdown } from './peer.mjs';
 import { pickPathPairs, profileQuestions, questionWorkloads } from './questions.mjs';
+import { measureReplicas, replicasMarkdown } from './replicas.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
 import { casTarget, ingestTarget, pathsProfileTarget, profileTargets, questionTarget, throughputTarget, workloadTarget } from './targets.mjs';
 import { lookupThroughput, processCpuMs } from './throughput.mjs';
@@ -77,26 +80,11 @@ const cleanup = async () => {
 };
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Neo4j from NEO4J_URI, or a local one on a temporary store that is removed afterwards (with its process id). */
+/** Neo4j from NEO4J_URI, or a local one on a temporary store, stopped and removed at the end. */
 async function neo4jServer() {
-  if (process.env.NEO4J_URI) return { uri: process.env.NEO4J_URI, pid: null };
-  const dataDir = mkdtempSync(join(tmpdir(), 'pedigree-bench-'));
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-  log('starting a local Neo4j on a temporary store');
-  const local = await startLocalNeo4j({ dataDir, port: await freePort(), heap: args.quick ? '1g' : '2g' });
-  cleanups.push(() => local.stop());
-  return local;
+  const neo4j = await benchNeo4j({ heap: args.quick ? '1g' : '2g', log });
+  cleanups.push(neo4j.stop);
+  return neo4j;
 }
 
 /** The API in its own process, stopped with the rest at the end. */
@@ -217,7 +205,13 @@ async function main() {
     ingest = { lines, chunk: INGEST_CHUNK, error: error.message, target: { target: 'the ingest to finish', met: false } };
     log(`ingest failed: ${error.message}`);
   }
+  // OpenLineage, change events and replicas write projects of their own, after everything above.
+  await openLineageComparison({ url: api.url, token, cypher, runs: 500, prefix: 'bench-ol-warm' });
+  const ol = await openLineageComparison({ url: api.url, token, cypher, runs: args.quick ? 2_000 : 5_000, log, cpu });
+  const openLineage = { ...ol, targets: openLineageTargets(ol) };
   const { peakRssBytes } = await api.ask('stats');
+  const events = await measureEvents({ uri, quick: args.quick, log });
+  const replicas = await measureReplicas({ uri, neo4jPid, ids: lookupIds(graph), quick: args.quick, log });
   const serverInfo = await driver.getServerInfo({ database });
   const results = {
     date: new Date().toISOString(),
@@ -235,6 +229,9 @@ async function main() {
     aliasCas,
     throughput: throughput.map((t, i) => ({ ...t, target: i === 0 ? throughputTarget(t) : null })),
     ingest,
+    openLineage,
+    events: { ...events, targets: eventTargets(events) },
+    replicas,
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
@@ -242,6 +239,8 @@ async function main() {
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(markdown(results));
   console.log(`\n${peerMarkdown(results)}`);
+  const machine = `${results.machine.cpus} cores, ${results.machine.cpuModel}`;
+  for (const section of [openLineageMarkdown(openLineage), eventsMarkdown(events, machine), replicasMarkdown(replicas, machine)]) console.log(`\n${section}`);
   log(`wrote ${file}`);
 }
 
