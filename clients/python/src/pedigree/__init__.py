@@ -13,6 +13,7 @@ from .client import Pedigree
 from .errors import (
     BadUserInputError,
     ConflictError,
+    EventTimeoutError,
     ForbiddenError,
     LimitExceededError,
     NotFoundError,
@@ -24,6 +25,7 @@ from .errors import (
     UnreachableError,
 )
 from .diff import ExecutionDiff, FieldChange, LineageDiff
+from .events import ChangeEvent, Events
 from .lineage import LineageEdge, LineageGraph, LineageNode
 from .models import AliasMove, Datum, Execution, Input, MetadataEntry
 from .pages import Pages
@@ -36,10 +38,13 @@ __all__ = [
     "Alias",
     "AliasMove",
     "BadUserInputError",
+    "ChangeEvent",
     "ConflictError",
     "DType",
     "DateTime",
     "Datum",
+    "EventTimeoutError",
+    "Events",
     "Execution",
     "ExecutionDiff",
     "FieldChange",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar
 
 from .aliases import ALIAS_FIELDS, Alias
 from .diff import DIFF_QUERY, LineageDiff
+from .events import Events
 from .errors import NotFoundError, OfflineError, ServiceUnavailableError, UnauthenticatedError, UnreachableError
 from .frames import comparison_frame, datums_frame, executions_frame, history_frame
 from .lineage import LINEAGE_QUERY, LineageGraph, direction_of
@@ -420,6 +421,35 @@ class Pedigree:
         if node is None:
             raise NotFoundError(f"'{id}' not found", field="id")
         return history_frame(MetadataEntry.from_api(e) for e in node.get("metadata") or [])
+
+    def events(
+        self,
+        types: str | Sequence[str] | None = None,
+        *,
+        project: str | None = None,
+        timeout: float | None = None,
+        open_timeout: float = 10.0,
+    ) -> Events:
+        """A project's change events as they commit, over a WebSocket subscription:
+        `with pd.events(types=["model_version.status_changed"]) as events:` then
+        `events.next(timeout=30)` or `for event in events:`. `types` narrows them
+        (alias.moved, alias.deleted, model_version.created, model_version.status_changed,
+        metadata.logged, execution.status_changed, lineage.recorded; all when None).
+
+        It returns once the API listens, so every change committed after it is heard, in
+        commit order; nothing before it is replayed. Each wait lasts at most `timeout`
+        seconds (forever when None), then raises EventTimeoutError; `open_timeout` bounds
+        connecting and subscribing. A project outside the token raises ForbiddenError, a
+        refused token UnauthenticatedError."""
+        transport = self.transport
+        return Events(
+            self.url,
+            transport.token,
+            project or self.require_project("events()"),
+            [types] if isinstance(types, str) else types,
+            timeout=timeout,
+            open_timeout=open_timeout,
+        )
 
     def alias(self, name: str, *, project: str | None = None) -> Alias:
         """An alias as it is now; `.move(to, expected=..., reason=...)` is compare-and-set."""

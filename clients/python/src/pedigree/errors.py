@@ -11,9 +11,10 @@ class PedigreeError(Exception):
     `code` is the API's `extensions.code` (BAD_USER_INPUT, NOT_FOUND, CONFLICT,
     UNAUTHENTICATED, FORBIDDEN, LIMIT_EXCEEDED, SERVICE_UNAVAILABLE), or one of the SDK's
     own: UNREACHABLE (no answer from the API), OFFLINE (a read in offline mode), SPOOL (a
-    spool that cannot be replayed). `field` is the argument at fault where the API names
-    one (`input.name`, `metadata.accuracy`); `errors` holds every GraphQL error of the
-    answer, `extensions` the first one's extensions (a metadata refusal lists `problems`).
+    spool that cannot be replayed), TIMEOUT (no change event in the time given). `field`
+    is the argument at fault where the API names one (`input.name`, `metadata.accuracy`);
+    `errors` holds every GraphQL error of the answer, `extensions` the first one's
+    extensions (a metadata refusal lists `problems`).
     """
 
     code: str = "ERROR"
@@ -82,6 +83,13 @@ class UnreachableError(PedigreeError, ConnectionError):
     def __init__(self, message: str, *, sent: bool) -> None:
         super().__init__(message)
         self.sent = sent
+
+
+class EventTimeoutError(PedigreeError, TimeoutError):
+    """No change event came within the time a subscription was given; it stays open, so
+    waiting again may still hear one."""
+
+    code = "TIMEOUT"
 
 
 class OfflineError(PedigreeError):

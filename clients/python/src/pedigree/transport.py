@@ -46,6 +46,8 @@ class Transport:
         backoff: float = 0.5,
     ) -> None:
         self.endpoint = graphql_endpoint(url)
+        #: Subscriptions open their own connection with it.
+        self.token = token
         self.retries = retries
         self.backoff = backoff
         self.bookmark: str | None = None
