@@ -32,6 +32,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // when beforeAll failed before spawning, there is nothing to stop (and a throw here would end the whole run)
+  if (!child || child.exitCode !== null) return;
   const exit = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exit;

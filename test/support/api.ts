@@ -57,9 +57,22 @@ export async function startApi(settings: Partial<Config> = {}): Promise<TestApi>
   };
 }
 
-/** Deletes every node: tests share one database and each file starts from empty. */
+/**
+ * Deletes every node: tests share one database and each file starts from empty. In batches:
+ * after the OpenLineage load test, one transaction deleting everything held 1.1 million
+ * commands, and Neo4j, failing to apply it to the store, stopped serving until restarted.
+ */
 export async function resetDatabase(): Promise<void> {
-  await cypher('MATCH (n) DETACH DELETE n');
+  const config = loadConfig();
+  const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
+  // CALL … IN TRANSACTIONS runs only in an implicit (auto-commit) transaction, hence session.run
+  const session = driver.session({ database: config.neo4j.database });
+  try {
+    await session.run('MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS');
+  } finally {
+    await session.close();
+    await driver.close();
+  }
 }
 
 /** Runs Cypher directly, for assertions about what is (not) in the database. */
