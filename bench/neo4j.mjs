@@ -39,3 +39,13 @@ export async function benchNeo4j({ heap = '1g', log = () => {} } = {}) {
     throw error;
   }
 }
+
+/** Runs one statement in a session of its own as an auto-commit transaction, as the API sends a single read. */
+export const autoCommit = (driver, database) => async (statement, params = {}) => {
+  const session = driver.session({ database });
+  try {
+    return await session.run(statement, params);
+  } finally {
+    await session.close();
+  }
+};

@@ -162,7 +162,7 @@ export function openLineageMarkdown(r) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { loadConfig } = await import('../dist/src/config.js');
   const { createDriver } = await import('../dist/src/db/driver.js');
-  const { benchNeo4j } = await import('./neo4j.mjs');
+  const { autoCommit, benchNeo4j } = await import('./neo4j.mjs');
   const { startServerProcess } = await import('./server-process.mjs');
   const { processCpuMs } = await import('./throughput.mjs');
   const runs = Number(process.argv[2] ?? 5_000);
@@ -177,14 +177,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const token = `pdg_bench_${randomUUID().replace(/-/g, '')}`;
     const api = await startServerProcess('api-process.mjs', { ...process.env, NEO4J_URI: uri, NODE_ENV: 'production', PEDIGREE_ADMIN_TOKEN: token, PORT: '0' }, 'the API process');
     cleanups.push(api.close);
-    const cypher = async (statement, params) => {
-      const session = driver.session({ database: config.neo4j.database });
-      try {
-        return await session.run(statement, params);
-      } finally {
-        await session.close();
-      }
-    };
+    const cypher = autoCommit(driver, config.neo4j.database);
     const cpu = async () => ({ api: (await api.ask('stats')).cpuMs, neo4j: neo4jPid ? processCpuMs(neo4jPid) : null });
     // warm-up: planning and the JIT, in projects of their own
     await openLineageComparison({ url: api.url, token, cypher, runs: 500, prefix: 'bench-ol-warm' });

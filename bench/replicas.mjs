@@ -22,7 +22,7 @@ import { loadConfig } from '../dist/src/config.js';
 import { createDriver } from '../dist/src/db/driver.js';
 import { BOOKMARK_HEADER } from '../dist/src/domain/bookmarks.js';
 import { aliasContention } from './alias-cas.mjs';
-import { benchNeo4j } from './neo4j.mjs';
+import { autoCommit, benchNeo4j } from './neo4j.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
 import { processCpuMs } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
@@ -66,14 +66,7 @@ export async function measureReplicas({ uri, neo4jPid = null, ids = null, quick 
   const cleanups = [];
   const driver = createDriver({ ...config.neo4j, uri });
   cleanups.push(() => driver.close());
-  const cypher = async (statement, params = {}) => {
-    const session = driver.session({ database });
-    try {
-      return await session.run(statement, params);
-    } finally {
-      await session.close();
-    }
-  };
+  const cypher = autoCommit(driver, database);
   try {
     const token = `pdg_bench_${randomBytes(16).toString('hex')}`;
     const routing = uri.replace(/^(bolt|neo4j)(\+s|\+ssc)?:/, 'neo4j$2:');

@@ -16,7 +16,7 @@ import { generateGraph } from './generate.mjs';
 import { CHUNK as INGEST_CHUNK, ingestComparison } from './ingest.mjs';
 import { DEPTHS, lineageBySize, pickStartNodes, profileLineage } from './lineage.mjs';
 import { loadGraph } from './load.mjs';
-import { benchNeo4j } from './neo4j.mjs';
+import { autoCommit, benchNeo4j } from './neo4j.mjs';
 import { openLineageComparison, openLineageMarkdown, openLineageTargets } from './openlineage.mjs';
 import { markdown } from './report.mjs';
 import { comparePeer, peerMarkdown } from './peer.mjs';
@@ -100,15 +100,7 @@ async function main() {
   const driver = createDriver({ ...config.neo4j, uri });
   cleanups.push(() => driver.close());
   const database = config.neo4j.database;
-  // A session per statement and an auto-commit run, as the API sends a single read
-  const cypher = async (statement, params = {}) => {
-    const session = driver.session({ database });
-    try {
-      return await session.run(statement, params);
-    } finally {
-      await session.close();
-    }
-  };
+  const cypher = autoCommit(driver, database);
 
   const [{ c: existing }] = (await cypher('MATCH (n) RETURN count(n) AS c')).records.map((r) => r.toObject());
   if (existing.toNumber() > 0) throw new Error(`the database at ${uri} holds ${existing} nodes; the bench needs an empty one`);
