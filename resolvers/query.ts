@@ -2,6 +2,7 @@ import type { RequestContext } from '../src/context.js';
 import type { Direction, LineageFilter } from '../src/domain/lineage.js';
 import type { AuditFilter, DatumFilter, ExecutionFilter } from '../src/domain/filters.js';
 import type { VersionService } from '../src/services/versions.js';
+import { lineageNodeFields, type SelectionInfo } from '../src/graphql/selection.js';
 import { byId } from './shared.js';
 import { webhookQueries } from './webhook.js';
 
@@ -30,8 +31,8 @@ export const Query = {
   status: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.status(),
   auditLog: (_: unknown, a: ListArgs<AuditFilter>, ctx: Ctx) => ctx.services.audit.page(a.filter, a.first, a.after),
   // an explicit null direction means the argument's default
-  lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; limit: number; filter?: LineageFilter | null; asOf?: string | null }, ctx: Ctx) =>
-    ctx.services.lineage.graph(a.id, a.direction ?? 'BOTH', a.depth, a.limit, { filter: a.filter, asOf: a.asOf }),
+  lineage: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; limit: number; filter?: LineageFilter | null; asOf?: string | null }, ctx: Ctx, info: SelectionInfo) =>
+    ctx.services.lineage.graph(a.id, a.direction ?? 'BOTH', a.depth, a.limit, { filter: a.filter, asOf: a.asOf, fields: lineageNodeFields(info) }),
   lineageCount: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; filter?: LineageFilter | null; asOf?: string | null }, ctx: Ctx) =>
     ctx.services.lineage.count(a.id, a.direction ?? 'BOTH', a.depth, { filter: a.filter, asOf: a.asOf }),
   impact: (_: unknown, a: { id: string; depth: number; limit: number; asOf?: string | null }, ctx: Ctx) => ctx.services.lineageQuestions.impact(a.id, a.depth, a.limit, a.asOf),

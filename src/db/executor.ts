@@ -12,6 +12,8 @@ export interface Query {
   params?: Record<string, unknown>;
   /** Why the statement touches no project's data (tokens, the audit entry): it then runs without the project predicate. */
   global?: string;
+  /** Columns holding a node projected to a map (`projectionOf`), each with its keys that hold epoch milliseconds: made plain and redacted as a whole node is. */
+  projected?: Record<string, readonly string[]>;
 }
 
 export type Row = Record<string, any>;
@@ -165,7 +167,7 @@ export class Executor {
     const scope = this.options.scope ?? null;
     return result.records.map((record) => {
       const row: Row = {};
-      for (const key of record.keys) row[key as string] = toPlain(record.get(key), scope);
+      for (const key of record.keys) row[key as string] = toPlain(record.get(key), scope, query.projected?.[key as string]);
       return row;
     });
   }

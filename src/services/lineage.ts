@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { keepCondition, lineageNodesQuery, lineageQuery, lineageStepQuery, type WalkShape } from '../db/cypher/lineage.js';
+import { keepCondition, lineageNodesQuery, lineageQuery, lineageStepQuery, type NodeFields, type WalkShape } from '../db/cypher/lineage.js';
 import type { Executor, Row, Tx } from '../db/executor.js';
 import { badInput, notFound } from '../domain/errors.js';
 import { checkAsOf, checkFilter } from '../domain/lineage-checks.js';
@@ -47,11 +47,23 @@ export interface LineageGraph extends Walk {
 export interface WalkOptions {
   filter?: LineageFilter | null;
   asOf?: string | null;
+  /**
+   * Only these properties of each node, for an answer whose selection reads no others;
+   * whole nodes when absent. A walk's callers that read entities themselves (impact,
+   * paths, diff) take whole nodes.
+   */
+  fields?: NodeFields | null;
 }
 
 export interface KindCount {
   kind: LineageKind;
   count: number;
+}
+
+/** A walk `asOf` a time compares its root's creation time with it. */
+function withRootCheck(fields: NodeFields | null | undefined, asOf: string | null): NodeFields | null {
+  if (!fields || !asOf || fields.properties.includes('createdAt')) return fields ?? null;
+  return { properties: [...fields.properties, 'createdAt'], temporal: [...fields.temporal, 'createdAt'] };
 }
 
 export const kindOf = (entity: { labels: string[] }): LineageKind | undefined => entity.labels.map((l) => KIND_OF_LABEL[l]).find(Boolean);
@@ -101,10 +113,11 @@ export class LineageService {
     const bounds = lineageBounds(depth, limit);
     const filter = checkFilter(options.filter);
     const asOf = checkAsOf(options.asOf);
-    const key = JSON.stringify([direction, bounds.depth, bounds.limit, filter, asOf]);
+    const fields = withRootCheck(options.fields, asOf);
+    const key = JSON.stringify([direction, bounds.depth, bounds.limit, filter, asOf, fields]);
     let loader = this.walks.get(key);
     if (!loader) {
-      loader = new DataLoader((ids) => this.walkMany(ids as string[], direction, bounds.depth, bounds.limit, filter, asOf));
+      loader = new DataLoader((ids) => this.walkMany(ids as string[], direction, bounds.depth, bounds.limit, filter, asOf, fields));
       this.walks.set(key, loader);
     }
     return loader.load(rootId);
@@ -185,14 +198,14 @@ export class LineageService {
     if (!emptyWalk) throw notFound('Node', id, { field });
   }
 
-  private async walkMany(rootIds: string[], direction: Direction, depth: number, limit: number, filter: LineageFilter, asOf: string | null): Promise<Array<Walk | null>> {
-    const shape: WalkShape = { asOf, keep: keepCondition(filter) };
+  private async walkMany(rootIds: string[], direction: Direction, depth: number, limit: number, filter: LineageFilter, asOf: string | null, fields: NodeFields | null): Promise<Array<Walk | null>> {
+    const shape: WalkShape = { asOf, keep: keepCondition(filter), fields };
     if (shapesWalk(filter)) {
       return this.executor.read(async (tx) => {
         const out: Array<Walk | null> = [];
         for (const id of rootIds) {
           const reached = await this.hopByHop(tx, id, direction, depth, limit, filter, shape);
-          out.push(reached ? this.assemble(id, reached as Map<string, Reached>, direction, limit) : null);
+          out.push(reached ? this.assemble(id, reached as Map<string, Reached>, direction, limit, !fields) : null);
         }
         return out;
       });
@@ -209,7 +222,7 @@ export class LineageService {
       const root = reached?.get(id);
       if (!reached || !root || !kindOf(root.entity)) return null;
       if (asOf && root.entity.createdAt > asOf) return null;
-      return this.assemble(id, reached, direction, limit);
+      return this.assemble(id, reached, direction, limit, !fields);
     });
   }
 
@@ -263,7 +276,7 @@ export class LineageService {
    * the filter hides left out, their kept neighbours joined by DERIVED edges (the hidden
    * hops in `via`); and `frontier` where a node has neighbours the answer leaves out.
    */
-  private assemble(rootId: string, reached: Map<string, Reached>, direction: Direction, limit: number): Walk {
+  private assemble(rootId: string, reached: Map<string, Reached>, direction: Direction, limit: number, whole: boolean): Walk {
     const root = reached.get(rootId)!;
     const others = [...reached].filter(([id]) => id !== rootId).sort(([a, x], [b, y]) => x.edges - y.edges || byCodePoint(a, b));
     let truncated = others.length > limit;
@@ -287,7 +300,8 @@ export class LineageService {
         if (isKept(id) && isKept(other)) edges.push(contractEdge(readable(rel[1]) && readable(rel[2]) ? rel : [rel[0], rel[1], rel[2], null]));
       }
       next.set(id, out);
-      if (!node.entity.redacted) this.loaders.nodeById.prime(id, node.entity);
+      // only a whole node may stand in for the node loader's answer
+      if (whole && !node.entity.redacted) this.loaders.nodeById.prime(id, node.entity);
     }
     // Hidden nodes keep the graph connected: from each kept node, a breadth-first walk
     // through hidden nodes only, to the nearest kept ones.

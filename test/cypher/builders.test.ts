@@ -74,7 +74,8 @@ const SAMPLES: Record<string, () => Query> = {
   'inputs.aliasTargetsQuery': () => inputs.aliasTargetsQuery('fraud', ['model-prod']),
   'inputs.versionsForInputsQuery': () => inputs.versionsForInputsQuery('fraud', [{ uri: 'dataset://d/latest', owner: 'd', name: 'latest' }]),
   'inputs.mergeExternalInputsQuery': () => inputs.mergeExternalInputsQuery('fraud', [{ uri: 's3://bucket/key', id: ID, path: 'key' }]),
-  'lineage.lineageQuery': () => lineage.lineageQuery([ID], 'UPSTREAM', 3, 500, { asOf: '2026-01-01T00:00:00.000Z', keep: filtered }),
+  'lineage.lineageQuery': () =>
+    lineage.lineageQuery([ID], 'UPSTREAM', 3, 500, { asOf: '2026-01-01T00:00:00.000Z', keep: filtered, fields: { properties: ['createdAt', 'path'], temporal: ['createdAt'] } }),
   'lineage.lineageStepQuery': () => lineage.lineageStepQuery([ID], 'DOWNSTREAM', 11, '2026-01-01T00:00:00.000Z'),
   'lineage.lineageNodesQuery': () => lineage.lineageNodesQuery([ID], 'DOWNSTREAM', { asOf: null, keep: filtered, lean: true }),
   'lineage.impactedAliasesQuery': () => lineage.impactedAliasesQuery([ID], '2026-01-01T00:00:00.000Z'),

@@ -52,6 +52,35 @@ export function keepCondition(filter: LineageFilter): { cypher: string; params: 
   return where.conditions.length ? { cypher: where.conditions.join(' AND '), params: where.params } : null;
 }
 
+/** The stored properties a walk returns of each node, for the selection it answers; whole nodes when absent. */
+export interface NodeFields {
+  /** Properties besides id and project, which every node carries (with its labels). */
+  properties: readonly string[];
+  /** Those among them that hold a DateTime. */
+  temporal: readonly string[];
+}
+
+const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A node as a map of the asked properties only: id and project (redaction reads it) and
+ * labels always, each DateTime as epoch milliseconds, an integer the driver decodes far
+ * more cheaply than a DateTime (the executor makes it an ISO string, see `projected`).
+ * Names come from the schema's field names; anything else is refused, not written into
+ * the text.
+ */
+export function projectionOf(n: string, fields: NodeFields): string {
+  const entries = ['.id', '.project'];
+  for (const p of fields.properties) {
+    if (!PROPERTY_NAME.test(p) || p === 'labels') throw new RangeError(`'${p}' is not a property a walk can return`);
+    if (p !== 'id' && p !== 'project') entries.push(fields.temporal.includes(p) ? `${p}: ${n}.${p}.epochMillis` : `.${p}`);
+  }
+  return `${n} {${[...entries, `labels: labels(${n})`].join(', ')}}`;
+}
+
+/** The executor's note for a column that `projectionOf` fills. */
+const projected = (column: string, fields: NodeFields | null | undefined) => (fields ? { projected: { [column]: fields.temporal } } : {});
+
 export interface WalkShape {
   /** The graph as it stood at this ISO time. */
   asOf: string | null;
@@ -59,6 +88,8 @@ export interface WalkShape {
   keep: { cypher: string; params: Record<string, unknown> } | null;
   /** Only labels and the kept flag, for counting: no properties, no edges. */
   lean?: boolean;
+  /** Only these properties of each node (see `projectionOf`); whole nodes when absent. */
+  fields?: NodeFields | null;
 }
 
 /**
@@ -69,7 +100,8 @@ export interface WalkShape {
  * unexplored neighbours).
  *
  * The walk goes through nodes of every project (lineage is what happened); the executor
- * redacts those the token may not read: they come back as id and labels only.
+ * redacts those the token may not read: they come back as id and labels only, whether
+ * whole or projected to `shape.fields`.
  */
 export function lineageQuery(rootIds: string[], direction: Direction, depth: number, limit: number, shape: WalkShape = { asOf: null, keep: null }): Query {
   const [l, r] = arrows[direction];
@@ -86,7 +118,7 @@ CALL {
   OPTIONAL MATCH (n)${l}[rel:${WALK_TYPES}]${r}(m)${shape.asOf ? ` WHERE ${recordedBy('rel')}` : ''}
   RETURN collect(CASE WHEN rel IS NULL THEN null ELSE [type(rel), startNode(rel).id, endNode(rel).id, rel.inputName] END) AS rels
 }
-RETURN rootId, n AS node, edges, rels, KEPT AS kept`;
+RETURN rootId, ${shape.fields ? projectionOf('n', shape.fields) : 'n'} AS node, edges, rels, KEPT AS kept`;
   return {
     cypher: `
 UNWIND $rootIds AS rootId
@@ -102,6 +134,7 @@ CALL {
 }
 ${tail}`.replaceAll('KEPT', shape.keep ? `(${shape.keep.cypher})` : 'true'),
     params: { rootIds, cap: int(limit + 1), asOf: shape.asOf, ...shape.keep?.params },
+    ...projected('node', shape.lean ? null : shape.fields),
   };
 }
 
@@ -137,7 +170,7 @@ RETURN id, rels`,
 export function lineageNodesQuery(ids: string[], direction: Direction, shape: WalkShape): Query {
   const [l, r] = arrows[direction];
   const keep = shape.keep ? `(${shape.keep.cypher})` : 'true';
-  const project = shape.lean ? 'n.id AS id, labels(n) AS labels' : 'n AS node';
+  const project = shape.lean ? 'n.id AS id, labels(n) AS labels' : `${shape.fields ? projectionOf('n', shape.fields) : 'n'} AS node`;
   return {
     cypher: `UNWIND $ids AS id
 MATCH (n:Entity {id: id})
@@ -145,6 +178,7 @@ RETURN ${project}, ${keep} AS kept,
   EXISTS { MATCH (n)${l}[rel:${WALK_TYPES}]${r}()${shape.asOf ? ` WHERE ${recordedBy('rel')}` : ''} } AS more`,
     global: 'a walk reaches nodes of every project; the executor redacts those outside the scope',
     params: { ids, asOf: shape.asOf, ...shape.keep?.params },
+    ...projected('node', shape.lean ? null : shape.fields),
   };
 }
 

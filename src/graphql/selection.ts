@@ -1,0 +1,95 @@
+import {
+  getNamedType,
+  isAbstractType,
+  isLeafType,
+  Kind,
+  type FieldNode,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import type { NodeFields } from '../db/cypher/lineage.js';
+import { KIND_OF_LABEL } from '../domain/labels.js';
+
+/** What of a field's resolve info the selection is read from. */
+export type SelectionInfo = Pick<GraphQLResolveInfo, 'schema' | 'fieldNodes' | 'fragments'>;
+
+/**
+ * Leaf fields whose resolvers read stored properties other than their own name (none for
+ * one a loader answers from the id). Every other leaf field is the property of its name
+ * (read by the default resolver, or by one that reads that property, as `Datum.external`
+ * and `Execution.commands` do); object fields are resolved by loaders from the node's id
+ * (and `project` from its project, which every node carries).
+ */
+export const READS: Record<string, Record<string, readonly string[]>> = {
+  Execution: { duration: ['startedAt', 'endedAt'] },
+  DatasetVersion: { aliases: [] },
+};
+
+/** What every projected node carries (see `projectionOf`). */
+const ALWAYS = ['id', 'project'];
+
+interface Selected {
+  field: FieldNode;
+  /** The type condition of the nearest fragment it sits in; null outside any. */
+  on: string | null;
+}
+
+/** The fields of a selection set, through inline and named fragments. */
+function fieldsOf(set: SelectionSetNode | undefined, info: SelectionInfo, on: string | null = null, out: Selected[] = []): Selected[] {
+  for (const s of set?.selections ?? []) {
+    if (s.kind === Kind.FIELD) out.push({ field: s, on });
+    else if (s.kind === Kind.INLINE_FRAGMENT) fieldsOf(s.selectionSet, info, s.typeCondition?.name.value ?? on, out);
+    else {
+      const fragment = info.fragments[s.name.value];
+      if (fragment) fieldsOf(fragment.selectionSet, info, fragment.typeCondition.name.value, out);
+    }
+  }
+  return out;
+}
+
+const named = (selected: Selected[], name: string) => selected.filter((s) => s.field.name.value === name);
+
+/** Whether a fragment on `on` applies to an object of `type`. */
+function applies(schema: GraphQLSchema, on: string | null, type: GraphQLObjectType): boolean {
+  if (on === null || on === type.name) return true;
+  const condition = schema.getType(on);
+  return !!condition && isAbstractType(condition) && schema.isSubType(condition, type);
+}
+
+/**
+ * The stored properties that the fields selected on a lineage node need, over every type a
+ * walk returns (a field a type lacks asks nothing of it). A property is temporal where
+ * every lineage type that has a field of its name types it DateTime.
+ */
+function storedFields(schema: GraphQLSchema, selected: Selected[]): NodeFields {
+  const types = Object.keys(KIND_OF_LABEL).map((label) => schema.getType(label) as GraphQLObjectType);
+  const properties = new Set<string>();
+  for (const { field, on } of selected) {
+    for (const type of types) {
+      const definition = type.getFields()[field.name.value];
+      if (!definition || !applies(schema, on, type)) continue;
+      const reads = READS[type.name]?.[definition.name] ?? (isLeafType(getNamedType(definition.type)) ? [definition.name] : []);
+      for (const p of reads) if (!ALWAYS.includes(p)) properties.add(p);
+    }
+  }
+  const sorted = [...properties].sort();
+  const temporal = sorted.filter((p) => {
+    const typed = types.map((t) => t.getFields()[p]).filter(Boolean);
+    return typed.length > 0 && typed.every((f) => getNamedType(f.type).name === 'DateTime');
+  });
+  return { properties: sorted, temporal };
+}
+
+/**
+ * What `Query.lineage` must fetch of each node: the properties the fields selected on its
+ * `root` and on `nodes { node }` read, in fields, inline fragments and named fragments.
+ * A field under `@skip`/`@include` is fetched either way.
+ */
+export function lineageNodeFields(info: SelectionInfo): NodeFields {
+  const graph = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
+  const nodes = named(graph, 'nodes').flatMap((s) => fieldsOf(s.field.selectionSet, info));
+  const onNodes = [...named(graph, 'root'), ...named(nodes, 'node')].flatMap((s) => fieldsOf(s.field.selectionSet, info));
+  return storedFields(info.schema, onNodes);
+}

@@ -1,0 +1,115 @@
+import { getNamedType, isLeafType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { buildSchema } from '../../src/server.js';
+import { KIND_OF_LABEL } from '../../src/domain/labels.js';
+import { resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
+
+/**
+ * `lineage` fetches only the properties its selection reads (src/graphql/selection.ts).
+ * A selection of every field of every lineage node type, written from the schema itself
+ * (a field added tomorrow is in it), must answer exactly what the whole nodes answer
+ * through `node(id)`, byte for byte: projection never drops a requested field.
+ */
+
+let api: TestApi;
+let ids: { input: string; model: string; dataset: string; train: string };
+
+/**
+ * Every field of a lineage node type, under an alias `Type_field` (types share names of
+ * different types): leaves as they are, objects by their typename and id, lists of two.
+ */
+function everyField(type: GraphQLObjectType): string {
+  const fields = Object.values(type.getFields()).map((f) => {
+    const named = getNamedType(f.type);
+    // small bounds keep the request under the cost limit
+    const bounds = f.args.filter((a) => a.name === 'first' || a.name === 'limit').map((a) => `${a.name}: 2`);
+    const field = `${type.name}_${f.name}: ${f.name}${bounds.length ? `(${bounds.join(', ')})` : ''}`;
+    if (isLeafType(named)) return field;
+    const id = isObjectType(named) && named.getFields().id ? ' id' : '';
+    return `${field} { __typename${id} }`;
+  });
+  return `... on ${type.name} { ${fields.join(' ')} }`;
+}
+
+const schema = buildSchema();
+const EVERY_FIELD = `fragment Every on Node { __typename id ${Object.keys(KIND_OF_LABEL).map((t) => everyField(schema.getType(t) as GraphQLObjectType)).join(' ')} }`;
+
+beforeAll(async () => {
+  await resetDatabase();
+  api = await startApi();
+  const exec = async (name: string, extra: Record<string, unknown> = {}) =>
+    (await api.ok(`mutation($i: CreateExecutionInput!) { createExecution(input: $i) { id } }`, { i: { project: 'proj', name, ...extra } })).createExecution.id as string;
+  const prep = await exec('prep', { commands: ['python prep.py'], tags: ['t1'] });
+  await api.ok(`mutation($e: ID!) { recordInputs(executionId: $e, inputs: [{uri: "s3://raw/events.csv", inputName: "raw"}]) { id } }`, { e: prep });
+  const [features] = (await api.ok(`mutation($e: ID!, $o: [OutputInput!]!) { recordOutputs(executionId: $e, outputs: $o) { id } }`, {
+    e: prep,
+    o: [{ path: 'features.parquet', size: '9007199254740993', sha256: sha('features'), contentType: 'application/parquet' }],
+  })).recordOutputs.map((d: { id: string }) => d.id);
+  const train = await exec('train', {
+    commit: 'abc123', repository: 'git@example.com:ml.git', image: 'python:3.11', hardware: 'gpu', host: 'node-1',
+    commands: ['python train.py', '--epochs=3'], parameters: { lr: 0.01, layers: [64, 32], nested: { a: 'b' } }, createdBy: 'ci', costAmount: 1.5, costCurrency: 'EUR', attempt: 2,
+  });
+  await api.ok(`mutation($e: ID!) { startExecution(id: $e) { id } }`, { e: train });
+  await api.ok(`mutation($e: ID!, $d: ID!) { recordInputs(executionId: $e, inputs: [{datumId: $d, inputName: "features"}]) { id } }`, { e: train, d: features });
+  const [model] = (await api.ok(`mutation($e: ID!, $o: [OutputInput!]!) { recordOutputs(executionId: $e, outputs: $o) { id } }`, {
+    e: train,
+    o: [{ path: 'model.pkl', size: 10, sha256: sha('model') }],
+  })).recordOutputs.map((d: { id: string }) => d.id);
+  await api.ok(`mutation($e: ID!) { finishExecution(id: $e, status: COMPLETED) { id } }`, { e: train });
+  await api.ok(`mutation($d: ID!) { logMetadata(target: $d, metadata: {accuracy: 0.9}) { __typename } }`, { d: model });
+  await api.ok(`mutation($d: ID!) { setAlias(project: "proj", name: "prod", datumId: $d) { name } }`, { d: model });
+  const version = (await api.ok(`mutation($d: [ID!]!) { createModelVersion(project: "proj", model: "churn", datumIds: $d) { id } }`, { d: [model] })).createModelVersion.id;
+  const dataset = (await api.ok(`mutation($d: [ID!]!) { createDatasetVersion(project: "proj", dataset: "feats", version: "v1", datumIds: $d) { id } }`, { d: [features] }))
+    .createDatasetVersion.id;
+  const input = (await api.ok(`{ datum(uri: "s3://raw/events.csv", project: "proj") { id } }`)).datum.id;
+  ids = { input, model: version, dataset, train };
+}, 120_000);
+afterAll(() => api.close());
+
+/** The same nodes, whole, through the node loader: the answer as it was before projection. */
+async function wholeNodes(nodeIds: string[]): Promise<Record<string, unknown>> {
+  const lookups = nodeIds.map((id, i) => `n${i}: node(id: "${id}") { ...Every }`).join(' ');
+  const data = await api.ok(`{ ${lookups} } ${EVERY_FIELD}`);
+  return Object.fromEntries(nodeIds.map((id, i) => [id, data[`n${i}`]]));
+}
+
+const LINEAGE = `query($id: ID!, $direction: LineageDirection, $asOf: DateTime) {
+  lineage(id: $id, direction: $direction, depth: 5, limit: 50, asOf: $asOf) { root { ...Every } nodes { id redacted node { ...Every } } }
+} ${EVERY_FIELD}`;
+
+describe('a lineage selection of every field of every node type', () => {
+  it.each([
+    ['upstream of a model version', () => ids.model, 'UPSTREAM', false],
+    ['downstream of an external input', () => ids.input, 'DOWNSTREAM', false],
+    ['both ways around an execution, as of now', () => ids.train, 'BOTH', true],
+    ['upstream of a dataset version', () => ids.dataset, 'UPSTREAM', false],
+  ])('answers exactly what the whole nodes answer: %s', async (_, id, direction, now) => {
+    api.resetQueries();
+    const { lineage } = await api.ok(LINEAGE, { id: id(), direction, asOf: now ? new Date().toISOString() : null });
+    // the walk of depth 5 (the nodes' own upstream and downstream fields walk depth 1, whole)
+    const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)') && q.cypher.includes('*1..10]'));
+    expect(walks.length).toBeGreaterThan(0);
+    // the walk returned projected maps, not whole nodes
+    for (const walk of walks) expect(walk.cypher).toMatch(/RETURN rootId, n \{\.id, \.project, .*createdAt: n\.createdAt\.epochMillis.*labels: labels\(n\)\} AS node/);
+    const kinds = new Set(lineage.nodes.map((n: { node: { __typename: string } }) => n.node.__typename));
+    expect(kinds.size).toBeGreaterThanOrEqual(2);
+    const whole = await wholeNodes([lineage.root.id, ...lineage.nodes.map((n: { id: string }) => n.id)]);
+    expect(JSON.stringify(lineage.root)).toBe(JSON.stringify(whole[lineage.root.id]));
+    for (const n of lineage.nodes) expect(JSON.stringify(n.node)).toBe(JSON.stringify(whole[n.id]));
+  });
+
+  it('covers every lineage type, with the values that need care (dates, JSON parameters, big sizes)', async () => {
+    const all = [];
+    for (const [id, direction] of [[ids.train, 'BOTH'], [ids.dataset, 'UPSTREAM']]) {
+      const { lineage } = await api.ok(LINEAGE, { id, direction });
+      all.push(lineage.root, ...lineage.nodes.map((n: { node: unknown }) => n.node));
+    }
+    expect(new Set(all.map((n) => n.__typename))).toEqual(new Set(['Datum', 'Execution', 'ModelVersion', 'DatasetVersion']));
+    const train = all.find((n) => n.id === ids.train);
+    expect(train.Execution_parameters).toEqual({ lr: 0.01, layers: [64, 32], nested: { a: 'b' } });
+    expect(train.Execution_createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(train.Execution_startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(typeof train.Execution_duration).toBe('number');
+    expect(train.Execution_commands).toEqual(['python train.py', '--epochs=3']);
+    expect(all.find((n) => n.Datum_path === 'features.parquet').Datum_size).toBe('9007199254740993');
+  });
+});
