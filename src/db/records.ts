@@ -24,6 +24,10 @@ const JSON_TEXT: Record<string, string> = { Execution: 'parameters', MetadataEnt
  */
 export function toPlain(value: unknown, scope: readonly string[] | null = null, projected?: readonly string[]): unknown {
   if (value === null || value === undefined) return null;
+  // strings, numbers and booleans need nothing, and most values are those: the driver's
+  // type checks below cost a property lookup each, thousands of times per walk
+  if (typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => toPlain(v, scope));
   if (projected) return projectedNode(value as Record<string, unknown> & { labels: string[] }, scope, projected);
   if (isInt(value)) return value.inSafeRange() ? value.toNumber() : BigInt(value.toString());
   if (isDateTime(value) || isLocalDateTime(value)) return new Date(value.toString()).toISOString();
@@ -34,9 +38,7 @@ export function toPlain(value: unknown, scope: readonly string[] | null = null, 
     return parseJsonText({ ...(plainObject(value.properties, scope) as Entity), labels: value.labels });
   }
   if (isRelationship(value)) return { ...plainObject(value.properties, scope), type: value.type };
-  if (Array.isArray(value)) return value.map((v) => toPlain(v, scope));
-  if (typeof value === 'object') return plainObject(value as Record<string, unknown>, scope);
-  return value;
+  return plainObject(value as Record<string, unknown>, scope);
 }
 
 const outside = (project: unknown, scope: readonly string[] | null) => scope !== null && typeof project === 'string' && !scope.includes(project);

@@ -107,7 +107,8 @@ export function lineageQuery(rootIds: string[], direction: Direction, depth: num
   const [l, r] = arrows[direction];
   const edges = edgeBound(depth);
   const asOf = shape.asOf ? `WHERE all(rel IN relationships(p) WHERE ${recordedBy('rel')})` : '';
-  const found = shape.lean ? '{id: n.id, labels: labels(n), kept: KEPT, edges: edges}' : '{node: n, edges: edges}';
+  const kept = shape.keep ? `(${shape.keep.cypher})` : 'true';
+  const found = shape.lean ? `{id: n.id, labels: labels(n), kept: ${kept}, edges: edges}` : '{node: n, edges: edges}';
   const tail = shape.lean
     ? `UNWIND found AS f
 RETURN rootId, f.id AS id, f.labels AS labels, f.kept AS kept, f.edges AS edges`
@@ -118,7 +119,7 @@ CALL {
   OPTIONAL MATCH (n)${l}[rel:${WALK_TYPES}]${r}(m)${shape.asOf ? ` WHERE ${recordedBy('rel')}` : ''}
   RETURN collect(CASE WHEN rel IS NULL THEN null ELSE [type(rel), startNode(rel).id, endNode(rel).id, rel.inputName] END) AS rels
 }
-RETURN rootId, ${shape.fields ? projectionOf('n', shape.fields) : 'n'} AS node, edges, rels, KEPT AS kept`;
+RETURN rootId, ${shape.fields ? projectionOf('n', shape.fields) : 'n'} AS node, edges, rels, ${kept} AS kept`;
   return {
     cypher: `
 UNWIND $rootIds AS rootId
@@ -132,7 +133,7 @@ CALL {
   LIMIT $cap
   RETURN collect(${found}) AS found
 }
-${tail}`.replaceAll('KEPT', shape.keep ? `(${shape.keep.cypher})` : 'true'),
+${tail}`,
     params: { rootIds, cap: int(limit + 1), asOf: shape.asOf, ...shape.keep?.params },
     ...projected('node', shape.lean ? null : shape.fields),
   };
