@@ -36,7 +36,7 @@ it('applies migrations idempotently: every label has a unique id constraint', as
   await migrate(executor);
   const { records } = await cypher('SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type WHERE type = "UNIQUENESS" RETURN labelsOrTypes[0] AS label, properties');
   const withId = records.filter((r) => r.get('properties').join() === 'id').map((r) => r.get('label')).sort();
-  expect(withId).toEqual(['Alias', 'AuditEntry', 'Dataset', 'DatasetVersion', 'Datum', 'Entity', 'Execution', 'MetadataEntry', 'Migration', 'Model', 'ModelVersion', 'Project', 'Tag', 'Token']);
+  expect(withId).toEqual(['Alias', 'AuditEntry', 'Dataset', 'DatasetVersion', 'Datum', 'Entity', 'Execution', 'MetadataEntry', 'Migration', 'Model', 'ModelVersion', 'OutboxEvent', 'Project', 'Tag', 'Token', 'Webhook']);
 });
 
 it('tells whether the schema is in place, for readiness', async () => {
