@@ -612,18 +612,15 @@ describe('load: 10,000 events (START and COMPLETE of 5,000 runs, 2 inputs and 1 
     expect(canonical(counts.records[0].toObject())).toEqual({ runs: '5000', completed: '5000', datums: '5051', reads: '10000', writes: '5000', audited: '10000' });
   }
 
-  it('through the batch endpoint', async () => {
-    const events = eventsOf('load-batch');
+  /** Sends every event of one project through the batch endpoint; answers its answer and the time it took. */
+  async function throughBatch() {
     const started = performance.now();
-    const answer = await send(events, { path: '/api/v1/lineage/batch' });
-    const seconds = (performance.now() - started) / 1000;
-    expect(answer.status).toBe(201);
-    expect(answer.body).toMatchObject({ accepted: 10_000, refused: 0 });
-    console.log(`OpenLineage batch: 10,000 events in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} events/s)`);
-    await expectLoaded('load-batch');
-  }, 600_000);
+    const answer = await send(eventsOf('load-batch'), { path: '/api/v1/lineage/batch' });
+    return { answer, seconds: (performance.now() - started) / 1000 };
+  }
 
-  it('through single POSTs from 16 concurrent clients', async () => {
+  /** Sends every event of one project as single POSTs from 16 clients; answers the refusals and the time it took. */
+  async function throughSinglePosts() {
     const events = eventsOf('load-single');
     let next = 0;
     const refused: string[] = [];
@@ -636,9 +633,34 @@ describe('load: 10,000 events (START and COMPLETE of 5,000 runs, 2 inputs and 1 
         }
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
+    return { refused, seconds: (performance.now() - started) / 1000 };
+  }
+
+  // The two loads write projects of their own and run at once: each is paced by its
+  // project's commits, one after another (the outbox's order), more than by the machine,
+  // so together they take about the time of one. The throughput itself is the bench's.
+  let batch: ReturnType<typeof throughBatch>;
+  let single: ReturnType<typeof throughSinglePosts>;
+  beforeAll(() => {
+    batch = throughBatch();
+    single = throughSinglePosts();
+    // awaited by the tests below; until then a failure must not count as unhandled
+    batch.catch(() => {});
+    single.catch(() => {});
+  });
+
+  it('through the batch endpoint', async () => {
+    const { answer, seconds } = await batch;
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ accepted: 10_000, refused: 0 });
+    console.log(`OpenLineage batch: 10,000 events in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} events/s), beside the single POSTs`);
+    await expectLoaded('load-batch');
+  }, 600_000);
+
+  it('through single POSTs from 16 concurrent clients', async () => {
+    const { refused, seconds } = await single;
     expect(refused).toEqual([]);
-    console.log(`OpenLineage single POSTs, 16 clients: 10,000 events in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} events/s)`);
+    console.log(`OpenLineage single POSTs, 16 clients: 10,000 events in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} events/s), beside the batch`);
     await expectLoaded('load-single');
   }, 600_000);
 });
