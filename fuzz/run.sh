@@ -12,14 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 examples=${FUZZ_EXAMPLES:-50}
-venv=fuzz/.venv
 report=fuzz/report
-wanted=$(sed -n 's/^schemathesis==//p' fuzz/requirements.txt)
-
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "version $wanted"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r fuzz/requirements.txt
-fi
+. scripts/python-envs.sh
+venv=$(python_env fuzz)
 
 . scripts/throwaway-api.sh
 started=$(date +%s)

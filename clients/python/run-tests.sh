@@ -10,16 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 dir=clients/python
-venv=$dir/.venv
 started=$(date +%s)
-
-# A copy of the requirements the venv was made from says whether it is still current.
-if ! cmp -s "$dir/requirements-test.txt" "$venv/requirements-test.txt"; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$dir/requirements-test.txt"
-  cp "$dir/requirements-test.txt" "$venv/requirements-test.txt"
-fi
+. scripts/python-envs.sh
+venv=$(python_env sdk)
 # The SDK itself is reinstalled every run (a few seconds): tests import it as installed.
 "$venv/bin/pip" uninstall --quiet --disable-pip-version-check -y pedigree-client >/dev/null 2>&1 || true
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-build-isolation "./$dir[pandas,networkx]"

@@ -11,18 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 dir=examples/notebook
-venv=$dir/.venv
-
-# A copy of the requirements the venv was made from says whether it is still current.
-if ! cmp -s "$dir/requirements.txt" "$venv/requirements.txt"; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$dir/requirements.txt"
-  # The notebook's python3 kernel must be this venv's Python (it has the SDK), not one
-  # registered elsewhere on the machine.
-  "$venv/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
-  cp "$dir/requirements.txt" "$venv/requirements.txt"
-fi
+. scripts/python-envs.sh
+venv=$(python_env notebook)
 # Its dependencies are pinned above, so this needs no index; hatchling builds it in place.
 "$venv/bin/pip" uninstall --quiet --disable-pip-version-check -y pedigree-client >/dev/null 2>&1 || true
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-build-isolation "./clients/python[pandas,networkx]"

@@ -7,15 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 dir=test/openlineage
-venv=$dir/.venv
-
-# A copy of the requirements the venv was made from says whether it is still current.
-if ! cmp -s "$dir/requirements.txt" "$venv/requirements.txt"; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$dir/requirements.txt"
-  cp "$dir/requirements.txt" "$venv/requirements.txt"
-fi
+. scripts/python-envs.sh
+venv=$(python_env openlineage)
 node scripts/build-if-changed.mjs
 
 . scripts/throwaway-api.sh
