@@ -9,7 +9,8 @@ type Listener = (event: StoredEvent) => void;
  * project's event counter and reads the events past what it has seen, in sequence order,
  * and hands them to its listeners (this replica's subscribers). Every replica reads for
  * itself, so a subscriber hears changes made through any replica; nothing is lost between
- * polls because a counter never moves past an event that has not committed. It starts at
+ * polls because a counter never moves past an event that has not committed, and a poll
+ * hands out events only up to the first one it cannot see yet. It starts at
  * the counters' current values: listeners hear what happens after they listen.
  */
 export class OutboxReader {
@@ -64,11 +65,17 @@ export class OutboxReader {
       const after = this.seen.get(project) ?? 0;
       if (seq <= after) continue;
       const rows = await this.executor.query(eventsAfterQuery(project, after, seq));
+      // The counter can be seen before the events of the transaction that moved it (Neo4j
+      // reads without snapshots); sequence numbers have no gaps, so stop at the first one
+      // not visible yet and read it at the next poll.
+      let last = after;
       for (const { e } of rows) {
+        if (e.seq !== last + 1) break;
         const event: StoredEvent = { id: e.id, type: e.type, project: e.project, seq: e.seq, at: e.at, by: e.by, data: JSON.parse(e.data) };
         for (const listener of this.listeners) listener(event);
+        last = e.seq;
       }
-      this.seen.set(project, seq);
+      this.seen.set(project, last);
     }
   }
 }

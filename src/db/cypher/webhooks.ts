@@ -114,8 +114,10 @@ export const lockWebhookQuery = (id: string): Query => ({
 
 /**
  * Queues the events of the webhook's project past its cursor (at most `max`), those of
- * its types as PENDING deliveries, and moves the cursor past them all. A counter never
- * passes an event that has not committed, so none is skipped.
+ * its types as PENDING deliveries, and moves the cursor past them. A counter never passes
+ * an event that has not committed, but a statement can see a committing transaction's new
+ * counter before its event (Neo4j reads without snapshots): sequence numbers have no gaps,
+ * so the cursor stops before the first one not visible yet, and the next look queues it.
  */
 export const queueEventsQuery = (id: string, max: number): Query => ({
   cypher: `MATCH (w:Webhook {id: $id}) WHERE w.active
@@ -123,12 +125,20 @@ MATCH (c:EventCounter {project: w.project}) WHERE c.seq > w.cursor
 WITH w, CASE WHEN c.seq < w.cursor + $max THEN c.seq ELSE w.cursor + $max END AS upTo
 CALL {
   WITH w, upTo
-  MATCH (e:OutboxEvent {project: w.project}) WHERE e.seq > w.cursor AND e.seq <= upTo AND e.type IN w.types
+  MATCH (e:OutboxEvent {project: w.project}) WHERE e.seq > w.cursor AND e.seq <= upTo
+  WITH e ORDER BY e.seq
+  RETURN collect(e) AS seen
+}
+WITH w, [i IN range(0, size(seen) - 1) WHERE seen[i].seq = w.cursor + 1 + i | seen[i]] AS ready
+CALL {
+  WITH w, ready
+  UNWIND ready AS e
+  WITH w, e WHERE e.type IN w.types
   MERGE (d:WebhookDelivery {webhookId: w.id, eventId: e.id})
   ON CREATE SET d.project = w.project, d.seq = e.seq, d.type = e.type, d.status = 'PENDING', d.attempts = 0, d.createdAt = ${NOW}
   RETURN count(d) AS queued
 }
-SET w.cursor = upTo
+SET w.cursor = w.cursor + size(ready)
 RETURN queued`,
   params: { id, max: int(max) },
   global: DISPATCH,
