@@ -88,13 +88,32 @@ export class WebhookTransport {
   private readonly http = new HttpAgent({ keepAlive: true });
   private readonly https = new HttpsAgent({ keepAlive: true });
 
-  post(url: URL, addresses: Address[], headers: Record<string, string>, body: Buffer, timeoutMs: number, signal: AbortSignal): Promise<PostResult> {
+  async post(url: URL, addresses: Address[], headers: Record<string, string>, body: Buffer, timeoutMs: number, signal: AbortSignal): Promise<PostResult> {
     const started = performance.now();
+    const first = await this.send(url, addresses, headers, body, timeoutMs, signal, started);
+    // A kept-alive connection the receiver closed while idle fails the next request at once
+    // (its server's keep-alive timeout, 5 s in Node, raced our reuse), almost always before
+    // the receiver read anything: send again on a new connection at once rather than after a
+    // retry's backoff (were it read after all, the same webhook-id lets the receiver tell).
+    const { staleConnection, ...result } = first;
+    if (!staleConnection) return result;
+    return this.send(url, addresses, headers, body, Math.max(1, timeoutMs - first.seconds * 1000), signal, started);
+  }
+
+  private send(
+    url: URL,
+    addresses: Address[],
+    headers: Record<string, string>,
+    body: Buffer,
+    timeoutMs: number,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<PostResult & { staleConnection?: boolean }> {
     const seconds = () => (performance.now() - started) / 1000;
     const secure = url.protocol === 'https:';
     return new Promise((resolve) => {
       let settled = false;
-      const settle = (result: Omit<PostResult, 'seconds'>) => {
+      const settle = (result: Omit<PostResult, 'seconds'> & { staleConnection?: boolean }) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -124,7 +143,9 @@ export class WebhookTransport {
         response.on('error', () => {});
         response.resume();
       });
-      request.on('error', (error) => settle({ error: error.message }));
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        settle({ error: error.message, staleConnection: request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal.aborted }),
+      );
       request.end(body);
     });
   }
