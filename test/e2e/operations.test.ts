@@ -66,6 +66,14 @@ describe('request ids and logs', () => {
     expect(raw.toLowerCase()).not.toContain('bearer');
   });
 
+  it("tells caches to keep no answer: each is one token's view", async () => {
+    for (const query of ['{ status { projects } }', '{ __typename }']) {
+      const response = await gql(query);
+      await response.json();
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('makes an id when there is none or it is not a plausible id', async () => {
     for (const headers of [{}, { 'x-request-id': 'two words\u00e9' }, { 'x-request-id': 'x'.repeat(200) }] as Array<Record<string, string>>) {
       const response = await gql('{ __typename }', headers);
