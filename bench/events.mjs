@@ -96,7 +96,7 @@ async function startSubscriber(url, token, project) {
 async function until(done, timeoutMs, what) {
   const deadline = performance.now() + timeoutMs;
   while (!done()) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+    if (performance.now() > deadline) throw new Error(`${typeof what === 'function' ? what() : what} did not happen within ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
@@ -140,15 +140,19 @@ export async function measureEvents({ uri, quick = false, log = () => {} }) {
     const receiver = await startReceiver();
     cleanups.push(receiver.close);
     const webhook = async (name, path) => {
-      const { createWebhook } = await gql(`mutation($p: String!, $u: String!) { createWebhook(project: $p, url: $u, types: ["alias.moved"]) { secret } }`, { p: name, u: receiver.url(path) });
+      const { createWebhook } = await gql(`mutation($p: String!, $u: String!) { createWebhook(project: $p, url: $u, types: ["alias.moved"]) { secret webhook { id } } }`, { p: name, u: receiver.url(path) });
       receiver.secrets.set(path, createWebhook.secret);
+      return createWebhook.webhook.id;
     };
+    /** The webhook's newest deliveries as the API reports them, for a failure's message. */
+    const deliveries = async (id) =>
+      JSON.stringify((await gql('query($id: ID!) { webhookDeliveries(webhookId: $id, first: 3) { edges { node { seq status attempts lastStatusCode lastError nextAttemptAt } } } }', { id })).webhookDeliveries.edges.map((e) => e.node));
 
     // --- end to end: answer -> subscriber, answer -> webhook ---
     // a datum of its own for each move at the rate: requests to one alias may overtake each
     // other, and a move to where the alias already points is no move and no event
     const datums = await project('bench-events', 2 + Math.ceil(RATE * seconds * 1.2));
-    await webhook('bench-events', '/events');
+    const eventsHook = await webhook('bench-events', '/events');
     const subscriber = await startSubscriber(api.url, token, 'bench-events');
     cleanups.push(subscriber.close);
     let n = 0;
@@ -161,7 +165,11 @@ export async function measureEvents({ uri, quick = false, log = () => {} }) {
     const oneAtATime = new Map();
     for (let i = 0; i < runs.warmup + runs.runs; i++) {
       const [reason, at] = await move('prod', i % 2);
-      await until(() => subscriber.arrived.has(reason) && receiver.arrived.has(reason), 10_000, `event ${reason}`);
+      try {
+        await until(() => subscriber.arrived.has(reason) && receiver.arrived.has(reason), 10_000, () => `event ${reason} (the subscriber ${subscriber.arrived.has(reason) ? 'had it' : 'did not'}, the webhook ${receiver.arrived.has(reason) ? 'had it' : 'did not'})`);
+      } catch (error) {
+        throw new Error(`${error.message}; the webhook's last deliveries: ${await deliveries(eventsHook)}`);
+      }
       if (i >= runs.warmup) oneAtATime.set(reason, at);
     }
     const single = { events: oneAtATime.size, subscriber: summarise(latencies(oneAtATime, subscriber.arrived)), webhook: summarise(latencies(oneAtATime, receiver.arrived)) };
