@@ -17,7 +17,7 @@ import { cypher, resetDatabase } from '../support/api.js';
 
 const config = loadConfig();
 const driver = createDriver({ ...config.neo4j, uri: config.neo4j.uri! });
-const executor = new Executor(driver, { database: config.neo4j.database });
+const executor = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 5000 });
 const PROJECT = 'visibility';
 
 beforeAll(async () => {
