@@ -61,13 +61,20 @@ export function addMetadataPredicates(where: Where, predicates: MetadataPredicat
       where.params[`${m}${name}`] = value;
       return `$${m}${name}`;
     };
-    if (p.eq !== undefined && p.eq !== null) conditions.push(`${m}.${column(`${field}.eq`, p.eq)} = ${param('eq', p.eq)}`);
+    // the columns compared by = and ranges alone: one of them lets the start be a seek of its (name, column) index
+    const seekable = new Set<string>();
+    if (p.eq !== undefined && p.eq !== null) {
+      const col = column(`${field}.eq`, p.eq);
+      seekable.add(col);
+      conditions.push(`${m}.${col} = ${param('eq', p.eq)}`);
+    }
     if (p.ne !== undefined && p.ne !== null) conditions.push(`NOT coalesce(${m}.${column(`${field}.ne`, p.ne)} = ${param('ne', p.ne)}, false)`);
     for (const [op, symbol] of Object.entries(RANGE)) {
       const value = p[op as keyof typeof RANGE];
       if (value === undefined || value === null) continue;
       const col = column(`${field}.${op}`, value);
       if (col === 'bool') throw badInput(`${field}.${op} compares numbers or strings, got ${show(value)}`, { field: `${field}.${op}` });
+      seekable.add(col);
       conditions.push(`${m}.${col} ${symbol} ${param(op, value)}`);
     }
     if (p.in) {
@@ -85,7 +92,11 @@ export function addMetadataPredicates(where: Where, predicates: MetadataPredicat
       if (conditions.length) throw badInput(`${field}: exists: false cannot be combined with a comparison`, { field });
       where.add(`NOT EXISTS { MATCH (n)<-[:DESCRIBES]-${entry} }`);
     } else if (indexStart && !where.start) {
-      where.start = `MATCH ${entry}${test}`;
+      // Left to itself, the planner sometimes scanned the whole index and filtered (with
+      // statistics taken while the store held other data); the hint keeps the seek.
+      const [col] = seekable;
+      const hint = seekable.size === 1 && p.ne == null && !p.in ? ` USING INDEX SEEK ${m}:Current(name, ${col})` : '';
+      where.start = `MATCH ${entry}${hint}${test}`;
     } else {
       where.add(`EXISTS { MATCH (n)<-[:DESCRIBES]-${entry}${test} }`);
     }
