@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { ADMIN_TOKEN, cypher, resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
+import { ADMIN_TOKEN, resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
+import { fingerprint } from '../support/graph.js';
 
 /**
  * A corpus of malformed and abusive requests. Each one must be refused with a coded error
@@ -394,35 +395,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => api?.close());
 
-/** Neo4j values (Integer, DateTime) as text, maps with sorted keys, so equal graphs print equally. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    if (Object.getPrototypeOf(value) !== Object.prototype) return String(value);
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
-  }
-  return value;
-}
-
-/**
- * Every node and relationship with its properties. Audit entries are counted apart (a
- * refused mutation must add none), tokens are left out (reads update lastUsedAt).
- */
-async function snapshot() {
-  const nodes = await cypher('MATCH (n) WHERE NOT n:AuditEntry AND NOT n:Token RETURN labels(n) AS labels, properties(n) AS props');
-  const rels = await cypher(
-    'MATCH (a)-[r]->(b) WHERE NOT a:AuditEntry AND NOT a:Token AND NOT b:AuditEntry AND NOT b:Token RETURN type(r) AS type, a.id AS from, b.id AS to, properties(r) AS props',
-  );
-  const audit = await cypher('MATCH (e:AuditEntry) RETURN count(e) AS n');
-  return {
-    graph: [
-      ...nodes.records.map((r) => JSON.stringify(canonical([[...r.get('labels')].sort(), r.get('props')]))),
-      ...rels.records.map((r) => JSON.stringify(canonical([r.get('type'), r.get('from'), r.get('to'), r.get('props')]))),
-    ].sort(),
-    auditEntries: Number(audit.records[0].get('n')),
-  };
-}
-
 async function send(c: Case): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN()}`, ...(c.get === undefined ? { 'content-type': 'application/json' } : {}), ...c.headers };
   if (c.get !== undefined) return fetch(`${api.url}/graphql?query=${encodeURIComponent(c.get)}`, { headers });
@@ -454,7 +426,7 @@ describe('malformed requests', () => {
 
   for (const c of CASES) {
     it(`${c.name}: ${c.status} ${c.code}`, async () => {
-      const before = await snapshot();
+      const before = await fingerprint();
       const response = await send(c);
       const text = await response.text();
       let body: { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
@@ -481,7 +453,7 @@ describe('malformed requests', () => {
         if (!c.partial) expect(body.data ?? null).toBeNull();
       });
 
-      const after = await snapshot();
+      const after = await fingerprint();
       expect(after.auditEntries).toBe(before.auditEntries);
       expect(after.graph).toEqual(before.graph);
     });
