@@ -15,6 +15,12 @@ stop_throwaway_api() {
 }
 trap stop_throwaway_api EXIT
 
+# After a failure: what the server logged above info, the likeliest cause.
+print_api_warnings() {
+  echo "--- the API's warnings and errors:" >&2
+  grep -v '"level":"info"' "$work/server.log" | tail -20 >&2 || true
+}
+
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 start_throwaway_api() {

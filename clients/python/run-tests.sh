@@ -38,8 +38,7 @@ fi
 if [ "$pytest_status" -ne 0 ]; then
   echo "--- pytest:" >&2
   tail -80 "$work/pytest.log" >&2
-  echo "--- the API's warnings and errors:" >&2
-  grep -v '"level":"info"' "$work/server.log" | tail -20 >&2 || true
+  print_api_warnings
   status=1
 fi
 echo "python-sdk: $([ "$status" -eq 0 ] && echo passed || echo failed) ($(( $(date +%s) - started ))s)"

@@ -29,8 +29,7 @@ PEDIGREE_URL=${url%/graphql} PEDIGREE_TOKEN=$token JUPYTER_PREFER_ENV_PATH=1 \
 
 if [ "$status" -ne 0 ]; then
   tail -60 "$work/nbconvert.log" >&2
-  echo "--- the API's warnings and errors:" >&2
-  grep -v '"level":"info"' "$work/server.log" | tail -20 >&2 || true
+  print_api_warnings
 fi
 echo "notebook: pipeline.ipynb $([ "$status" -eq 0 ] && echo passed || echo failed) ($(( $(date +%s) - started ))s)"
 exit "$status"

@@ -21,8 +21,7 @@ OPENLINEAGE_URL=${url%/graphql} OPENLINEAGE_API_KEY=$token PEDIGREE_URL=${url%/g
 
 if [ "$status" -ne 0 ]; then
   tail -40 "$work/story.log" >&2
-  echo "--- the API's warnings and errors:" >&2
-  grep -v '"level":"info"' "$work/server.log" | tail -20 >&2 || true
+  print_api_warnings
 fi
 echo "openlineage: $([ "$status" -eq 0 ] && echo passed || echo failed) ($(( $(date +%s) - started ))s)"
 exit "$status"
