@@ -78,6 +78,12 @@ export function projectionOf(n: string, fields: NodeFields): string {
   return `${n} {${[...entries, `labels: labels(${n})`].join(', ')}}`;
 }
 
+/** A walked node `n` as a column: whole, or projected to the shape's fields. */
+const nodeOf = (shape: WalkShape) => (shape.fields ? projectionOf('n', shape.fields) : 'n');
+
+/** Whether a walked node `n` is kept: the shape's keep condition, or always. */
+const keptOf = (shape: WalkShape) => (shape.keep ? `(${shape.keep.cypher})` : 'true');
+
 /** The executor's note for a column that `projectionOf` fills. */
 const projected = (column: string, fields: NodeFields | null | undefined) => (fields ? { projected: { [column]: fields.temporal } } : {});
 
@@ -107,7 +113,7 @@ export function lineageQuery(rootIds: string[], direction: Direction, depth: num
   const [l, r] = arrows[direction];
   const edges = edgeBound(depth);
   const asOf = shape.asOf ? `WHERE all(rel IN relationships(p) WHERE ${recordedBy('rel')})` : '';
-  const kept = shape.keep ? `(${shape.keep.cypher})` : 'true';
+  const kept = keptOf(shape);
   const found = shape.lean ? `{id: n.id, labels: labels(n), kept: ${kept}, edges: edges}` : '{node: n, edges: edges}';
   const tail = shape.lean
     ? `UNWIND found AS f
@@ -119,7 +125,7 @@ CALL {
   OPTIONAL MATCH (n)${l}[rel:${WALK_TYPES}]${r}(m)${shape.asOf ? ` WHERE ${recordedBy('rel')}` : ''}
   RETURN collect(CASE WHEN rel IS NULL THEN null ELSE [type(rel), startNode(rel).id, endNode(rel).id, rel.inputName] END) AS rels
 }
-RETURN rootId, ${shape.fields ? projectionOf('n', shape.fields) : 'n'} AS node, edges, rels, ${kept} AS kept`;
+RETURN rootId, ${nodeOf(shape)} AS node, edges, rels, ${kept} AS kept`;
   return {
     cypher: `
 UNWIND $rootIds AS rootId
@@ -170,12 +176,11 @@ RETURN id, rels`,
  */
 export function lineageNodesQuery(ids: string[], direction: Direction, shape: WalkShape): Query {
   const [l, r] = arrows[direction];
-  const keep = shape.keep ? `(${shape.keep.cypher})` : 'true';
-  const project = shape.lean ? 'n.id AS id, labels(n) AS labels' : `${shape.fields ? projectionOf('n', shape.fields) : 'n'} AS node`;
+  const project = shape.lean ? 'n.id AS id, labels(n) AS labels' : `${nodeOf(shape)} AS node`;
   return {
     cypher: `UNWIND $ids AS id
 MATCH (n:Entity {id: id})
-RETURN ${project}, ${keep} AS kept,
+RETURN ${project}, ${keptOf(shape)} AS kept,
   EXISTS { MATCH (n)${l}[rel:${WALK_TYPES}]${r}()${shape.asOf ? ` WHERE ${recordedBy('rel')}` : ''} } AS more`,
     global: 'a walk reaches nodes of every project; the executor redacts those outside the scope',
     params: { ids, asOf: shape.asOf, ...shape.keep?.params },
