@@ -612,11 +612,17 @@ describe('load: 10,000 events (START and COMPLETE of 5,000 runs, 2 inputs and 1 
     expect(canonical(counts.records[0].toObject())).toEqual({ runs: '5000', completed: '5000', datums: '5051', reads: '10000', writes: '5000', audited: '10000' });
   }
 
-  /** Sends every event of one project through the batch endpoint; answers its answer and the time it took. */
+  /**
+   * Sends every event of one project through the batch endpoint, 1,000 a request as a client
+   * flushing its buffer does (one request of 10,000 waits minutes for its answer on a busy
+   * machine, past an HTTP client's patience); answers the answers and the time it took.
+   */
   async function throughBatch() {
+    const events = eventsOf('load-batch');
+    const answers: Answer[] = [];
     const started = performance.now();
-    const answer = await send(eventsOf('load-batch'), { path: '/api/v1/lineage/batch' });
-    return { answer, seconds: (performance.now() - started) / 1000 };
+    for (let i = 0; i < events.length; i += 1_000) answers.push(await send(events.slice(i, i + 1_000), { path: '/api/v1/lineage/batch' }));
+    return { answers, seconds: (performance.now() - started) / 1000 };
   }
 
   /** Sends every event of one project as single POSTs from 16 clients; answers the refusals and the time it took. */
@@ -650,9 +656,8 @@ describe('load: 10,000 events (START and COMPLETE of 5,000 runs, 2 inputs and 1 
   });
 
   it('through the batch endpoint', async () => {
-    const { answer, seconds } = await batch;
-    expect(answer.status).toBe(201);
-    expect(answer.body).toMatchObject({ accepted: 10_000, refused: 0 });
+    const { answers, seconds } = await batch;
+    expect(answers.map((a) => [a.status, a.body.accepted, a.body.refused])).toEqual(Array.from({ length: 10 }, () => [201, 1_000, 0]));
     console.log(`OpenLineage batch: 10,000 events in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} events/s), beside the single POSTs`);
     await expectLoaded('load-batch');
   }, 600_000);

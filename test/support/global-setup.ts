@@ -53,7 +53,7 @@ export default async function globalSetup() {
   }
   const started = Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'pedigree-test-'));
-  const local = await startLocalNeo4j({ dataDir, port: await freePort(), log: (line) => console.log(line) });
+  const local = await startLocalNeo4j({ dataDir, port: await freePort(), quickJit: true, log: (line) => console.log(line) });
   process.env.NEO4J_URI = local.uri;
   process.env.PEDIGREE_TEST_STORE = dataDir;
   g.__pedigreeStop = local.stop;
