@@ -1,7 +1,8 @@
-// A manifest ingest through the API's `ingestOutputs` mutation (the write pass the CLI
-// sends after its dry run, in its chunk size) against raw UNWIND of the same rows through
-// the driver: datums produced by an execution, each with its five manifest values as
-// MetadataEntry:Current nodes logged in that execution, as the API writes them.
+// A manifest ingest through the API's `ingestOutputs` mutation in the CLI's chunk size,
+// the write pass alone and as `pedigree ingest` sends a folder of several requests (every
+// request validated first, then every one written), against raw UNWIND of the same rows
+// through the driver: datums produced by an execution, each with its five manifest values
+// as MetadataEntry:Current nodes logged in that execution, as the API writes them.
 import { createHash, randomUUID } from 'node:crypto';
 import neo4j from 'neo4j-driver';
 
@@ -31,8 +32,8 @@ function entries({ metadata: m }) {
   ];
 }
 
-const INGEST = `mutation ($executionId: ID!, $files: [IngestFile!]!) {
-  ingestOutputs(executionId: $executionId, files: $files) { written created valuesWritten problems { message } }
+const INGEST = `mutation ($executionId: ID!, $files: [IngestFile!]!, $validateOnly: Boolean) {
+  ingestOutputs(executionId: $executionId, files: $files, validateOnly: $validateOnly) { written created valuesWritten problems { message } }
 }`;
 const CREATE_EXECUTION = 'mutation ($project: String!, $name: String!) { createExecution(input: {project: $project, name: $name}) { id } }';
 
@@ -51,26 +52,33 @@ export async function ingestComparison({ gql, cypher, project, lines }) {
     const sha256 = createHash('sha256').update(file.content).digest('hex');
     return { file, sha256, size: Buffer.byteLength(file.content) };
   });
-  const timed = async (name, write) => {
+  /** Each pass over every chunk in turn, into a new execution; rows/s over all passes. */
+  const timed = async (name, ...passes) => {
     const { createExecution } = await gql(CREATE_EXECUTION, { project, name });
     const started = performance.now();
-    for (let i = 0; i < files.length; i += CHUNK) await write(createExecution.id, files.slice(i, i + CHUNK));
+    for (const pass of passes) for (let i = 0; i < files.length; i += CHUNK) await pass(createExecution.id, files.slice(i, i + CHUNK));
     const seconds = (performance.now() - started) / 1000;
     return { seconds: Math.round(seconds * 10) / 10, rowsPerSecond: Math.round(lines / seconds) };
   };
-
-  const api = await timed('bench-ingest-api', async (executionId, chunk) => {
-    const { ingestOutputs: report } = await gql(INGEST, {
-      executionId,
-      files: chunk.map(({ file, sha256, size }, k) => ({ path: file.path, size, sha256, manifest: [{ line: k + 1, metadata: file.metadata }] })),
-    });
+  const request = (executionId, chunk, validateOnly) =>
+    gql(INGEST, { executionId, validateOnly, files: chunk.map(({ file, sha256, size }, k) => ({ path: file.path, size, sha256, manifest: [{ line: k + 1, metadata: file.metadata }] })) });
+  const write = async (executionId, chunk) => {
+    const { ingestOutputs: report } = await request(executionId, chunk, false);
     if (report.created !== chunk.length || report.problems.length) throw new Error(`ingestOutputs created ${report.created} of ${chunk.length}: ${JSON.stringify(report.problems[0])}`);
-  });
+  };
+  const validate = async (executionId, chunk) => {
+    const { ingestOutputs: report } = await request(executionId, chunk, true);
+    if (report.written || report.problems.length) throw new Error(`validateOnly answered ${JSON.stringify(report).slice(0, 300)}`);
+  };
+
+  const api = await timed('bench-ingest-api', write);
+  const cli = await timed('bench-ingest-cli', validate, write);
   const raw = await timed('bench-ingest-raw', (executionId, chunk) =>
     cypher(RAW_INGEST, {
       executionId,
       rows: chunk.map(({ file, sha256, size }) => ({ id: randomUUID(), path: file.path, size: neo4j.int(size), sha256, entries: entries(file) })),
     }),
   );
-  return { lines, chunk: CHUNK, api, raw, ratio: Math.round((api.rowsPerSecond / raw.rowsPerSecond) * 100) / 100 };
+  const ratio = (ours) => Math.round((ours.rowsPerSecond / raw.rowsPerSecond) * 100) / 100;
+  return { lines, chunk: CHUNK, api, cli, raw, ratio: ratio(api), cliRatio: ratio(cli) };
 }

@@ -22,8 +22,8 @@ export interface IngestOptions extends Partial<Omit<NewExecution, 'name'>> {
 /** The `ingest` options that describe a new execution: they mean nothing with --execution. */
 const RECORD_OPTIONS = ['project', 'kind', 'parent', 'commit', 'repository', 'image', 'hardware', 'host', 'parameters'] as const;
 
-const MUTATION = `mutation($executionId: ID!, $files: [IngestFile!]!, $dryRun: Boolean, $allowPartial: Boolean) {
-  ingestOutputs(executionId: $executionId, files: $files, dryRun: $dryRun, allowPartial: $allowPartial) {
+const MUTATION = `mutation($executionId: ID!, $files: [IngestFile!]!, $dryRun: Boolean, $validateOnly: Boolean, $allowPartial: Boolean) {
+  ingestOutputs(executionId: $executionId, files: $files, dryRun: $dryRun, validateOnly: $validateOnly, allowPartial: $allowPartial) {
     dryRun written created unchanged valuesWritten
     changes { path action keys tags alias versions }
     problems { file line field message output }
@@ -78,8 +78,9 @@ function usage(options: IngestOptions): string | null {
  * `pedigree ingest <dir> --execution <id> | --new-execution <name>`. The folder is read
  * and checked locally first, so a broken folder creates no execution and sends nothing.
  * A folder that fits in one request is written by that one request (one transaction: all
- * or nothing). A larger one is checked chunk by chunk in dry runs and only then written
- * chunk by chunk; a chunk that fails while writing leaves the earlier ones written, and
+ * or nothing). A larger one is checked chunk by chunk by the API (validation only: the same
+ * checks as a write, without the database's work) and only then written chunk by chunk, so
+ * each file is written once; a chunk that fails while writing leaves the earlier ones written, and
  * running the command again finishes the job (ingesting is idempotent). With
  * --allow-partial the files with problems are left out and listed.
  */
@@ -113,12 +114,13 @@ export async function ingestCommand(dir: string, options: IngestOptions, client:
       execution = (await createExecution(client, { ...options, name: options.newExecution, project: options.project! })).id;
       await startExecution(client, execution);
     }
-    const send = async (dryRun: boolean): Promise<IngestReport> => {
+    const send = async (mode: 'validate' | 'dry run' | 'write'): Promise<IngestReport> => {
+      const dryRun = mode !== 'write';
       const total: IngestReport = { dryRun, written: false, created: 0, unchanged: 0, valuesWritten: 0, changes: [], problems: [], warnings: [] };
       bar.start(dryRun ? 'checking' : 'writing', sendable.length);
       try {
         for (const files of requests) {
-          const variables = { executionId: execution, files, dryRun, allowPartial: !!options.allowPartial };
+          const variables = { executionId: execution, files, dryRun: mode === 'dry run', validateOnly: mode === 'validate', allowPartial: !!options.allowPartial };
           const { ingestOutputs: r } = await client.request<{ ingestOutputs: IngestReport }>(MUTATION, variables);
           total.created += r.created;
           total.unchanged += r.unchanged;
@@ -137,10 +139,10 @@ export async function ingestCommand(dir: string, options: IngestOptions, client:
     };
     // one request is one transaction already; only across several does a check come first
     if (options.dryRun || requests.length > 1) {
-      const checked = await send(true);
+      const checked = await send(options.dryRun ? 'dry run' : 'validate');
       if (checked.problems.length && !options.allowPartial) return refuse([...problems, ...checked.problems], options, execution);
-      report = options.dryRun ? checked : await send(false);
-    } else report = await send(false);
+      report = options.dryRun ? checked : await send('write');
+    } else report = await send('write');
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     const listed = error.errors[0]?.extensions?.problems as IngestProblem[] | undefined;

@@ -18,6 +18,8 @@ export interface IngestArgs {
   /** A whole `valohai.metadata.jsonl` text, for callers that send it in one request. */
   manifest?: string | null;
   dryRun?: boolean | null;
+  /** Checks only: the problems, without the database's work of a dry run. */
+  validateOnly?: boolean | null;
   allowPartial?: boolean | null;
 }
 

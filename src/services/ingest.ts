@@ -29,7 +29,8 @@ function piecesOf(file: IngestFile, fromManifest: MetadataPiece[]): MetadataPiec
  * `ingestOutputs`: the same rules as `pedigree ingest`. Every file and metadata piece is
  * validated before anything is written; by default any problem writes nothing (and is a
  * BAD_USER_INPUT listing each problem with file and line); `allowPartial` writes the
- * files without problems; `dryRun` reports what would change and writes nothing.
+ * files without problems; `dryRun` reports what would change and writes nothing;
+ * `validateOnly` answers the problems alone, with no work in the database.
  * Re-ingesting changes nothing: datums are idempotent on (path, sha256) and values equal
  * to the current ones are not logged again.
  */
@@ -78,7 +79,8 @@ export class IngestService {
     // a manifest line with a problem may concern a file that is otherwise fine
     const blocked = new Set(problems.map((p) => p.output));
     const writable = good.filter((g) => !blocked.has(g.file.path));
-    const dryRun = args.dryRun === true;
+    const dryRun = args.dryRun === true || args.validateOnly === true;
+    if (args.validateOnly) return this.validated(args.executionId, problems, warnings, writable.map((g) => g.file.path));
     if (problems.length && !args.allowPartial && !dryRun) {
       const first = problems[0];
       throw badInput(`Nothing was ingested: ${problems.length} problem(s), first ${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}`, {
@@ -106,7 +108,6 @@ export class IngestService {
         const written = names.get(datum.id) ?? [];
         return { path: g.file.path, datum, keys: written, ...g.actions, action: created ? 'CREATE' : written.length ? 'UPDATE_METADATA' : 'UNCHANGED' };
       });
-      const written = new Set(writable.map((g) => g.file.path));
       const report: IngestReport = {
         dryRun,
         written: !dryRun && writable.length > 0,
@@ -115,7 +116,7 @@ export class IngestService {
         valuesWritten: changes.reduce((n, c) => n + c.keys.length, 0),
         changes,
         problems,
-        warnings: warnings.filter((w) => written.has(w.output!)),
+        warnings: warningsOf(warnings, writable.map((g) => g.file.path)),
       };
       // a dry run does the work in a transaction that is then rolled back
       if (dryRun) throw new DryRun(report);
@@ -125,7 +126,19 @@ export class IngestService {
       throw error;
     });
   }
+
+  /** A `validateOnly` answer: the problems found above, once the execution is known to exist (NOT_FOUND otherwise, as a write would say). */
+  private async validated(executionId: string, problems: IngestProblem[], warnings: IngestProblem[], writable: string[]): Promise<IngestReport> {
+    await this.executor.read((tx) => requireExecution(tx, executionId));
+    return { dryRun: true, written: false, created: 0, unchanged: 0, valuesWritten: 0, changes: [], problems, warnings: warningsOf(warnings, writable) };
+  }
 }
+
+/** The warnings about files that are (or would be) written; those about files left out go with their problems. */
+const warningsOf = (warnings: IngestProblem[], writable: string[]) => {
+  const written = new Set(writable);
+  return warnings.filter((w) => written.has(w.output!));
+};
 
 /** Carries a dry run's report out of the transaction it rolls back. */
 class DryRun extends Error {

@@ -112,15 +112,16 @@ describe('--dry-run', () => {
 });
 
 /** A pass-through proxy in front of the API that records each ingestOutputs request and can fail chosen ones. */
-async function proxy(fail: (call: { dryRun: boolean; n: number }) => boolean = () => false) {
-  const calls: Array<{ dryRun: boolean; files: number }> = [];
+async function proxy(fail: (call: { mode: string; n: number }) => boolean = () => false) {
+  const calls: Array<{ mode: string; files: number }> = [];
   const server: Server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
     const { query, variables } = JSON.parse(body);
     if (String(query).includes('ingestOutputs')) {
-      calls.push({ dryRun: variables.dryRun, files: variables.files.length });
-      if (fail({ dryRun: variables.dryRun, n: calls.filter((c) => c.dryRun === variables.dryRun).length })) {
+      const mode = variables.validateOnly ? 'validate' : variables.dryRun ? 'dry run' : 'write';
+      calls.push({ mode, files: variables.files.length });
+      if (fail({ mode, n: calls.filter((c) => c.mode === mode).length })) {
         res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'the API went away', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
         return;
       }
@@ -139,24 +140,24 @@ describe('requests', () => {
     try {
       const run = await pedigree(['ingest', folder({ 'a.txt': 'a', 'b.txt': 'b' }), '--execution', await newExecution('once')], { PEDIGREE_URL: p.url });
       expect(run.code).toBe(0);
-      expect(p.calls).toEqual([{ dryRun: false, files: 2 }]);
+      expect(p.calls).toEqual([{ mode: 'write', files: 2 }]);
     } finally {
       await p.close();
     }
   });
 
-  it('checks every chunk before writing any; a chunk that fails while writing leaves the earlier ones, and a re-run finishes', async () => {
+  it('has every chunk validated (not dry-run) before writing any, so each file is written once; a chunk that fails while writing leaves the earlier ones, and a re-run finishes', async () => {
     const dir = folder({ '1.txt': '1', '2.txt': '2', '3.txt': '3', '4.txt': '4', '5.txt': '5' });
     const execution = await newExecution('chunks');
     const [log, error, progress] = [jest.spyOn(console, 'log').mockImplementation(() => undefined), jest.spyOn(console, 'error').mockImplementation(() => undefined), jest.spyOn(process.stderr, 'write').mockImplementation(() => true)];
     // the second write fails, as when the API goes away half-way
-    const p = await proxy(({ dryRun, n }) => !dryRun && n === 2);
+    const p = await proxy(({ mode, n }) => mode === 'write' && n === 2);
     try {
       const client = createClient({ PEDIGREE_URL: p.url, PEDIGREE_TOKEN: ADMIN_TOKEN() });
       expect(await ingestCommand(dir, { execution, chunk: 2 }, client)).toBe(1);
       expect(p.calls).toEqual([
-        { dryRun: true, files: 2 }, { dryRun: true, files: 2 }, { dryRun: true, files: 1 },
-        { dryRun: false, files: 2 }, { dryRun: false, files: 2 },
+        { mode: 'validate', files: 2 }, { mode: 'validate', files: 2 }, { mode: 'validate', files: 1 },
+        { mode: 'write', files: 2 }, { mode: 'write', files: 2 },
       ]);
       expect(await pathsIn('chunks')).toEqual(['1.txt', '2.txt']);
       expect(error.mock.calls.flat().join('\n')).toBe(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 import { runNode } from '../support/cli.js';
 import { cliEnv, cypher, errorCode, resetDatabase, sha, startApi, type TestApi } from '../support/api.js';
+import { fingerprint } from '../support/graph.js';
 
 const fixtures = join(packageRoot, 'test', 'fixtures', 'ingest');
 let api: TestApi;
@@ -138,6 +139,39 @@ describe('ingestOutputs with a manifest text', () => {
     expect(result.errors![0].extensions).toMatchObject({ line: 2, field: 'file' });
     expect(result.errors![0].message).toBe('Nothing was ingested: 1 problem(s), first valohai.metadata.jsonl:2: "file" names no output of this ingestion: "zzz"');
     expect(await datumCount('mutbad')).toBe(0);
+  });
+});
+
+describe('ingestOutputs with validateOnly', () => {
+  const VALIDATE = `mutation($id: ID!, $files: [IngestFile!]!, $manifest: String, $partial: Boolean) {
+    ingestOutputs(executionId: $id, files: $files, manifest: $manifest, validateOnly: true, allowPartial: $partial) {
+      dryRun written created unchanged valuesWritten changes { path } problems { file line field message output } warnings { file line field output }
+    }
+  }`;
+  const files = [
+    { path: 'ok.bin', size: 3, sha256: sha('ok'), sidecar: { loss: 0.2 } },
+    { path: 'bad.bin', size: 3, sha256: 'not-a-sha', sidecar: { 'system.host': 'mine' } },
+  ];
+  const manifest = '{"file": "ok.bin", "metadata": {"loss": 0.1}}\n{"file": "missing.bin", "metadata": {}}';
+
+  it('answers the problems a write refuses, line for line, and the warnings, writing nothing', async () => {
+    const id = await newExecution('validate');
+    const before = await fingerprint();
+    const checked = (await api.ok(VALIDATE, { id, files, manifest })).ingestOutputs;
+    expect(await fingerprint()).toEqual(before);
+    const refused = await api.gql(`mutation($id: ID!, $files: [IngestFile!]!, $manifest: String) { ingestOutputs(executionId: $id, files: $files, manifest: $manifest) { written } }`, { id, files, manifest });
+    expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+    const problems = (refused.errors![0].extensions!.problems as Array<Record<string, unknown>>).map(({ file, line, field, message, output }) => ({ file, line: line ?? null, field: field ?? null, message, output: output ?? null }));
+    expect(problems.map((p) => p.output)).toEqual(expect.arrayContaining(['bad.bin']));
+    expect(checked).toEqual({ dryRun: true, written: false, created: 0, unchanged: 0, valuesWritten: 0, changes: [], problems, warnings: [{ file: 'valohai.metadata.jsonl', line: 1, field: 'loss', output: 'ok.bin' }] });
+    expect(await datumCount('validate')).toBe(0);
+  });
+
+  it('answers no problem for a good request, and NOT_FOUND for an unknown execution, as a write would', async () => {
+    const id = await newExecution('validate-ok');
+    expect((await api.ok(VALIDATE, { id, files: files.slice(0, 1) })).ingestOutputs).toMatchObject({ dryRun: true, written: false, changes: [], problems: [], warnings: [] });
+    expect(await datumCount('validate-ok')).toBe(0);
+    expect(errorCode(await api.gql(VALIDATE, { id: 'no-such-execution', files: files.slice(0, 1) }))).toBe('NOT_FOUND');
   });
 });
 
