@@ -12,10 +12,15 @@ type Listener = (event: StoredEvent) => void;
  * polls because a counter never moves past an event that has not committed, and a poll
  * hands out events only up to the first one it cannot see yet. It starts at
  * the counters' current values: listeners hear what happens after they listen.
+ * While no listener is there, a poll reads the counters alone: a replica that serves no
+ * subscriber does not read and parse every event of every project.
  */
 export class OutboxReader {
   private readonly seen = new Map<string, number>();
   private readonly listeners = new Set<Listener>();
+  private readonly watchers = new Set<() => void>();
+  /** Whether the last poll saw a counter move: its events may not all have been visible yet. */
+  private movedBefore = false;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private started = false;
@@ -30,6 +35,16 @@ export class OutboxReader {
   listen(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
+  }
+
+  /**
+   * Hears that events were added, without them, for what reads them itself (the webhook
+   * dispatcher): after each poll that saw a counter move, and after the poll that follows
+   * it, when an event whose counter was seen before the event itself has become visible.
+   */
+  watch(watcher: () => void): () => void {
+    this.watchers.add(watcher);
+    return () => void this.watchers.delete(watcher);
   }
 
   async start(): Promise<void> {
@@ -61,9 +76,15 @@ export class OutboxReader {
 
   private async poll(): Promise<void> {
     if (!this.started) return;
+    let moved = false;
     for (const { project, seq } of await this.executor.query(eventCountersQuery())) {
       const after = this.seen.get(project) ?? 0;
       if (seq <= after) continue;
+      moved = true;
+      if (!this.listeners.size) {
+        this.seen.set(project, seq);
+        continue;
+      }
       const rows = await this.executor.query(eventsAfterQuery(project, after, seq));
       // The counter can be seen before the events of the transaction that moved it (Neo4j
       // reads without snapshots); sequence numbers have no gaps, so stop at the first one
@@ -77,5 +98,7 @@ export class OutboxReader {
       }
       this.seen.set(project, last);
     }
+    if (moved || this.movedBefore) for (const watcher of this.watchers) watcher();
+    this.movedBefore = moved;
   }
 }

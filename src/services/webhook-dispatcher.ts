@@ -82,7 +82,7 @@ export class WebhookDispatcher {
 
   start(): void {
     // a new event anywhere may be one a webhook waits for: look now rather than at the next poll
-    if (this.reader) this.unlisten = this.reader.listen(() => this.wake());
+    if (this.reader) this.unlisten = this.reader.watch(() => this.wake());
     this.wake();
     this.schedulePrune();
   }

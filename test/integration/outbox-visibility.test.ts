@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
+import { eventCountersQuery } from '../../src/db/cypher/events.js';
 import { queueEventsQuery } from '../../src/db/cypher/webhooks.js';
 import { createDriver } from '../../src/db/driver.js';
 import { Executor } from '../../src/db/executor.js';
@@ -71,4 +72,34 @@ it("the subscriptions' reader hands out events up to the first it cannot see, an
   await reader.poke();
   await reader.stop();
   expect(heard).toEqual([4, 5]);
+});
+
+it('with no listener the reader reads the counters alone, wakes its watchers for a move and the poll after it, and a later listener hears only what follows', async () => {
+  const statements: string[] = [];
+  const counting = new Executor(driver, { database: config.neo4j.database, txTimeoutMs: 5000, onQuery: (q) => statements.push(q.cypher) });
+  const reader = new OutboxReader(counting, 60_000, (error) => {
+    throw error;
+  });
+  await reader.start(); // the counter at 5
+  let woken = 0;
+  reader.watch(() => woken++);
+  await event(6);
+  await counterAt(6);
+  statements.length = 0;
+  await reader.poke();
+  expect(statements).toEqual([eventCountersQuery().cypher]);
+  expect(woken).toBe(1);
+  await reader.poke(); // nothing moved, but the move before may have had an event not visible yet
+  expect(woken).toBe(2);
+  await reader.poke();
+  expect(woken).toBe(2);
+
+  const heard: number[] = [];
+  reader.listen((e: StoredEvent) => heard.push(e.seq));
+  await event(7);
+  await counterAt(7);
+  await reader.poke();
+  await reader.stop();
+  expect(heard).toEqual([7]);
+  expect(woken).toBe(3);
 });
