@@ -2,7 +2,7 @@ import type { RequestContext } from '../src/context.js';
 import type { Direction, LineageFilter } from '../src/domain/lineage.js';
 import type { AuditFilter, DatumFilter, ExecutionFilter } from '../src/domain/filters.js';
 import type { VersionService } from '../src/services/versions.js';
-import { lineageNodeFields, type SelectionInfo } from '../src/graphql/selection.js';
+import { impactNodeFields, lineageNodeFields, type SelectionInfo } from '../src/graphql/selection.js';
 import { byId } from './shared.js';
 import { webhookQueries } from './webhook.js';
 
@@ -35,7 +35,8 @@ export const Query = {
     ctx.services.lineage.graph(a.id, a.direction ?? 'BOTH', a.depth, a.limit, { filter: a.filter, asOf: a.asOf, fields: lineageNodeFields(info) }),
   lineageCount: (_: unknown, a: { id: string; direction: Direction | 'BOTH' | null; depth: number; filter?: LineageFilter | null; asOf?: string | null }, ctx: Ctx) =>
     ctx.services.lineage.count(a.id, a.direction ?? 'BOTH', a.depth, { filter: a.filter, asOf: a.asOf }),
-  impact: (_: unknown, a: { id: string; depth: number; limit: number; asOf?: string | null }, ctx: Ctx) => ctx.services.lineageQuestions.impact(a.id, a.depth, a.limit, a.asOf),
+  impact: (_: unknown, a: { id: string; depth: number; limit: number; asOf?: string | null }, ctx: Ctx, info: SelectionInfo) =>
+    ctx.services.lineageQuestions.impact(a.id, a.depth, a.limit, a.asOf, impactNodeFields(info)),
   lineagePaths: (_: unknown, a: { from: string; to: string; maxHops: number; limit: number; asOf?: string | null }, ctx: Ctx) =>
     ctx.services.lineageQuestions.paths(a.from, a.to, a.maxHops, a.limit, a.asOf),
   lineageDiff: (_: unknown, a: { a: string; b: string; depth: number }, ctx: Ctx) => ctx.services.lineageQuestions.diff(a.a, a.b, a.depth),

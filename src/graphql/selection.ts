@@ -93,3 +93,24 @@ export function lineageNodeFields(info: SelectionInfo): NodeFields {
   const onNodes = [...named(graph, 'root'), ...named(nodes, 'node')].flatMap((s) => fieldsOf(s.field.selectionSet, info));
   return storedFields(info.schema, onNodes);
 }
+
+/**
+ * What `Query.impact` must fetch of each node: what is selected on `root { node }`,
+ * `nodes { node }`, `deployments`, `modelVersions`, `datasetVersions` and
+ * `aliases { datum }` (each of them a node of the walk), and the `kind` its deployments
+ * are picked by.
+ */
+export function impactNodeFields(info: SelectionInfo): NodeFields {
+  const impact = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
+  const inside = (selected: Selected[], name: string) => named(selected, name).flatMap((s) => fieldsOf(s.field.selectionSet, info));
+  const onNodes = [
+    ...inside(inside(impact, 'root'), 'node'),
+    ...inside(inside(impact, 'nodes'), 'node'),
+    ...inside(impact, 'deployments'),
+    ...inside(impact, 'modelVersions'),
+    ...inside(impact, 'datasetVersions'),
+    ...inside(inside(impact, 'aliases'), 'datum'),
+  ];
+  const { properties, temporal } = storedFields(info.schema, onNodes);
+  return { properties: [...new Set([...properties, 'kind'])].sort(), temporal };
+}

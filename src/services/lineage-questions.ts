@@ -1,4 +1,4 @@
-import { impactedAliasesQuery } from '../db/cypher/lineage.js';
+import { impactedAliasesQuery, type NodeFields } from '../db/cypher/lineage.js';
 import { statusAsOfQuery } from '../db/cypher/approvals.js';
 import type { Executor } from '../db/executor.js';
 import { badInput, checkRange } from '../domain/errors.js';
@@ -52,9 +52,12 @@ export class LineageQuestionService {
     private readonly lineage: LineageService,
   ) {}
 
-  /** A walk that must find its root: NOT_FOUND or BAD_USER_INPUT naming `field` otherwise. */
-  private async walkFrom(id: string, field: string, direction: Direction, depth: number, limit: number, asOf: string | null): Promise<Walk> {
-    const walk = await this.lineage.walk(id, direction, depth, limit, { asOf });
+  /**
+   * A walk that must find its root: NOT_FOUND or BAD_USER_INPUT naming `field` otherwise.
+   * `fields`: the properties its nodes are fetched with (whole nodes without it).
+   */
+  private async walkFrom(id: string, field: string, direction: Direction, depth: number, limit: number, asOf: string | null, fields?: NodeFields): Promise<Walk> {
+    const walk = await this.lineage.walk(id, direction, depth, limit, { asOf, fields });
     if (walk) return walk;
     await this.lineage.requireLineageRoot(id, { asOf, field });
     throw new Error(`walk from ${id} found no root`);
@@ -65,12 +68,13 @@ export class LineageQuestionService {
    * distance), the deployments among them, the model versions (with their approval
    * status) and dataset versions, and the aliases that point, or once pointed, at the root
    * or a downstream datum. At `asOf`, the graph and the aliases as they stood then.
+   * `fields`: what the answer's nodes need (src/graphql/selection.ts), all when not given.
    */
-  async impact(id: string, depth: number, limit: number, asOfArg?: string | null) {
+  async impact(id: string, depth: number, limit: number, asOfArg?: string | null, fields?: NodeFields) {
     checkRange('depth', depth, 1, IMPACT_DEPTH.max);
     checkRange('limit', limit, 1, IMPACT_LIMIT.max);
     const asOf = checkAsOf(asOfArg);
-    const walk = await this.walkFrom(id, 'id', 'DOWNSTREAM', depth, limit, asOf);
+    const walk = await this.walkFrom(id, 'id', 'DOWNSTREAM', depth, limit, asOf, fields);
     const root: LineageNode = { id, kind: kindOf(walk.root)!, distance: 0, edges: 0, frontier: false, entity: walk.root, redacted: false };
     const seen = walk.nodes.filter(readable);
     const ofKind = (kind: string) => seen.filter((n) => n.kind === kind).map((n) => n.entity);

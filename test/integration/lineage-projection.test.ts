@@ -113,3 +113,43 @@ describe('a lineage selection of every field of every node type', () => {
     expect(all.find((n) => n.Datum_path === 'features.parquet').Datum_size).toBe('9007199254740993');
   });
 });
+
+describe('an impact selection of every field of every node it answers', () => {
+  let model: string;
+  let deploy: string;
+  beforeAll(async () => {
+    model = (await api.ok(`{ alias(project: "proj", name: "prod") { target { id } } }`)).alias.target.id;
+    deploy = (await api.ok(`mutation($i: CreateExecutionInput!) { createExecution(input: $i) { id } }`, { i: { project: 'proj', name: 'serve', kind: 'DEPLOYMENT' } })).createExecution.id;
+    await api.ok(`mutation($e: ID!, $d: ID!) { recordInputs(executionId: $e, inputs: [{datumId: $d, inputName: "model"}]) { id } }`, { e: deploy, d: model });
+  });
+
+  it('answers exactly what the whole nodes answer: root, nodes, deployments, versions and aliased datums', async () => {
+    api.resetQueries();
+    const { impact } = await api.ok(
+      `query($id: ID!) { impact(id: $id, depth: 5, limit: 50) {
+        root { node { ...Every } } nodes { id node { ...Every } }
+        deployments { ...Every } modelVersions { ...Every } datasetVersions { ...Every } aliases { current datum { ...Every } }
+      } } ${EVERY_FIELD}`,
+      { id: ids.input },
+    );
+    const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)') && q.cypher.includes('*1..10]'));
+    expect(walks.length).toBeGreaterThan(0);
+    for (const walk of walks) expect(walk.cypher).toMatch(/RETURN rootId, n \{\.id, \.project, .*labels: labels\(n\)\} AS node/);
+    expect(impact.deployments.map((d: { id: string }) => d.id)).toEqual([deploy]);
+    expect(impact.modelVersions.map((v: { id: string }) => v.id)).toEqual([ids.model]);
+    expect(impact.datasetVersions.map((v: { id: string }) => v.id)).toEqual([ids.dataset]);
+    expect(impact.aliases.map((a: { datum: { id: string } }) => a.datum.id)).toEqual([model]);
+    const answered = [impact.root.node, ...impact.nodes.map((n: { node: unknown }) => n.node), ...impact.deployments, ...impact.modelVersions, ...impact.datasetVersions, ...impact.aliases.map((a: { datum: unknown }) => a.datum)];
+    const whole = await wholeNodes([...new Set(answered.map((n: { id: string }) => n.id))] as string[]);
+    for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
+  });
+
+  it('fetches only what a small selection reads, and the kind deployments are picked by', async () => {
+    api.resetQueries();
+    const { impact } = await api.ok(`query($id: ID!) { impact(id: $id, depth: 5, limit: 50) { nodes { node { id } } deployments { name } } }`, { id: ids.input });
+    expect(impact.deployments).toEqual([{ name: 'serve' }]);
+    const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)'));
+    expect(walks.length).toBeGreaterThan(0);
+    for (const walk of walks) expect(walk.cypher).toContain('n {.id, .project, .kind, .name, labels: labels(n)} AS node');
+  });
+});
