@@ -51,6 +51,9 @@ function fieldsOf(set: SelectionSetNode | undefined, info: SelectionInfo, on: st
 
 const named = (selected: Selected[], name: string) => selected.filter((s) => s.field.name.value === name);
 
+/** The fields selected inside every field `name` of `selected`. */
+const inside = (selected: Selected[], name: string, info: SelectionInfo) => named(selected, name).flatMap((s) => fieldsOf(s.field.selectionSet, info));
+
 /** Whether a fragment on `on` applies to an object of `type`. */
 function applies(schema: GraphQLSchema, on: string | null, type: GraphQLObjectType): boolean {
   if (on === null || on === type.name) return true;
@@ -89,9 +92,7 @@ function storedFields(schema: GraphQLSchema, selected: Selected[]): NodeFields {
  */
 export function lineageNodeFields(info: SelectionInfo): NodeFields {
   const graph = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
-  const nodes = named(graph, 'nodes').flatMap((s) => fieldsOf(s.field.selectionSet, info));
-  const onNodes = [...named(graph, 'root'), ...named(nodes, 'node')].flatMap((s) => fieldsOf(s.field.selectionSet, info));
-  return storedFields(info.schema, onNodes);
+  return storedFields(info.schema, [...inside(graph, 'root', info), ...inside(inside(graph, 'nodes', info), 'node', info)]);
 }
 
 /**
@@ -102,14 +103,14 @@ export function lineageNodeFields(info: SelectionInfo): NodeFields {
  */
 export function impactNodeFields(info: SelectionInfo): NodeFields {
   const impact = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
-  const inside = (selected: Selected[], name: string) => named(selected, name).flatMap((s) => fieldsOf(s.field.selectionSet, info));
+  const within = (selected: Selected[], name: string) => inside(selected, name, info);
   const onNodes = [
-    ...inside(inside(impact, 'root'), 'node'),
-    ...inside(inside(impact, 'nodes'), 'node'),
-    ...inside(impact, 'deployments'),
-    ...inside(impact, 'modelVersions'),
-    ...inside(impact, 'datasetVersions'),
-    ...inside(inside(impact, 'aliases'), 'datum'),
+    ...within(within(impact, 'root'), 'node'),
+    ...within(within(impact, 'nodes'), 'node'),
+    ...within(impact, 'deployments'),
+    ...within(impact, 'modelVersions'),
+    ...within(impact, 'datasetVersions'),
+    ...within(within(impact, 'aliases'), 'datum'),
   ];
   const { properties, temporal } = storedFields(info.schema, onNodes);
   return { properties: [...new Set([...properties, 'kind'])].sort(), temporal };

@@ -79,8 +79,8 @@ export class IngestService {
     // a manifest line with a problem may concern a file that is otherwise fine
     const blocked = new Set(problems.map((p) => p.output));
     const writable = good.filter((g) => !blocked.has(g.file.path));
-    const dryRun = args.dryRun === true || args.validateOnly === true;
     if (args.validateOnly) return this.validated(args.executionId, problems, warnings, writable.map((g) => g.file.path));
+    const dryRun = args.dryRun === true;
     if (problems.length && !args.allowPartial && !dryRun) {
       const first = problems[0];
       throw badInput(`Nothing was ingested: ${problems.length} problem(s), first ${first.file}${first.line ? `:${first.line}` : ''}: ${first.message}`, {
