@@ -29,8 +29,16 @@ const pct = (x) => `${x >= 1 ? '+' : ''}${Math.round((x - 1) * 100)} %`;
 const moved = (x) => (x > 1 + NOISE ? 1 : x < 1 / (1 + NOISE) ? -1 : 0);
 const VERDICT = { 1: '**slower**', 0: 'same', [-1]: 'faster' };
 
+/**
+ * The raw side to compare: a lineage row has the walk returning only the selected fields
+ * in `raw` (`rawKind: 'projected'`) and the whole-node walk in `rawWhole`; files before it
+ * have the whole-node walk in `raw`, so against one of them the whole-node walk is used.
+ */
+const likeFor = (w, other) => (w.rawKind && !other.rawKind ? { ...w, raw: w.rawWhole, ratio: w.ratioWhole } : w);
+
 /** A latency row against its raw side: both must move together for the machine to explain it. */
-function latency(b, a) {
+function latency(before, after) {
+  const [b, a] = [likeFor(before, after), likeFor(after, before)];
   const ours = a.ours.p50 / b.ours.p50;
   const ratio = a.ratio / b.ratio;
   const direction = moved(ours) === moved(ratio) && Math.abs(a.ours.p50 - b.ours.p50) > FLOOR_MS ? moved(ours) : 0;

@@ -4,7 +4,7 @@
 // returned node show whether the walk stays linear as depth grows.
 import neo4j from 'neo4j-driver';
 import { lineageQuery } from '../dist/src/db/cypher/lineage.js';
-import { LINEAGE_QUERY, rawLineage } from './workloads.mjs';
+import { LINEAGE_QUERY, rawLineage, rawLineageProjected } from './workloads.mjs';
 
 /** The API's largest `limit`: the ~10k class is every walk that reaches it. */
 export const LIMIT = 10_000;
@@ -89,7 +89,8 @@ export function lineageBySize({ starts, gql, cypher, quick }) {
       lineage: { direction, sizeClass, depth, startNode: id },
       runs: runs(sizes[depth]),
       ours: () => gql(LINEAGE_QUERY, { id, direction, depth }),
-      raw: () => cypher(rawLineage(depth, direction), { id, cap: neo4j.int(LIMIT + 1) }),
+      raw: () => cypher(rawLineageProjected(depth, direction), { id, cap: neo4j.int(LIMIT + 1) }),
+      rawWhole: () => cypher(rawLineage(depth, direction), { id, cap: neo4j.int(LIMIT + 1) }),
       size: (data) => data.lineage.nodes.length,
     })),
   );

@@ -4,9 +4,7 @@
 import neo4j from 'neo4j-driver';
 
 /** The walk the API runs (src/db/cypher/lineage.ts) without the project predicate: one BFS visiting each node once. */
-export const rawLineage = (depth, direction = 'UPSTREAM') => {
-  const [l, r] = direction === 'UPSTREAM' ? ['-', '->'] : ['<-', '-'];
-  return `MATCH (root:Entity {id: $id})
+const walk = (depth, l, r) => `MATCH (root:Entity {id: $id})
 CALL {
   WITH root
   MATCH p = (root)${l}[:PRODUCED_BY|READ|CONTAINS*1..${2 * depth}]${r}(n)
@@ -14,10 +12,36 @@ CALL {
   ORDER BY edges, n.id
   LIMIT $cap
   RETURN collect({node: n, edges: edges}) AS found
-}
+}`;
+const arrows = (direction) => (direction === 'UPSTREAM' ? ['-', '->'] : ['<-', '-']);
+
+/**
+ * The walk returning whole nodes, the root left out: the raw side of every lineage row
+ * until the API fetched only what its selection reads, kept beside the projected walk
+ * for history (the `raw whole nodes` column) and as the first statement of raw impact.
+ */
+export const rawLineage = (depth, direction = 'UPSTREAM') => {
+  const [l, r] = arrows(direction);
+  return `${walk(depth, l, r)}
 UNWIND found AS f
 WITH f.node AS n, f.edges AS edges
 RETURN n, edges, [(n)${l}[r:PRODUCED_BY|READ|CONTAINS]${r}(m) | [type(r), m.id, r.inputName]] AS rels`;
+};
+
+/**
+ * The fair floor for LINEAGE_QUERY: the same walk returning what that selection reads
+ * and nothing more: each node's id, labels (its kind) and the four properties the
+ * fragments ask for (uri and path of a datum, name and status of an execution), and its
+ * walk-direction edges, the root's included (the answer's edges start there). The API
+ * reads `project` besides, for redaction, which a raw client does not need.
+ */
+export const rawLineageProjected = (depth, direction = 'UPSTREAM') => {
+  const [l, r] = arrows(direction);
+  return `${walk(depth, l, r)}
+UNWIND [{node: root, edges: 0}] + found AS f
+WITH f.node AS n, f.edges AS edges
+RETURN n {.id, .uri, .path, .name, .status, labels: labels(n)} AS node, edges,
+  [(n)${l}[r:PRODUCED_BY|READ|CONTAINS]${r}(m) | [type(r), m.id, r.inputName]] AS rels`;
 };
 
 export const LINEAGE_QUERY = `query ($id: ID!, $depth: Int!, $direction: LineageDirection = UPSTREAM) {
@@ -52,8 +76,10 @@ RETURN n {.id, .uri, .path,
   aliases: [(n)<-[:POINTS_TO]-(a:Alias) | a.name]} AS datum`;
 
 /**
- * Every workload as {name, ours(i), raw(i)?, size(data)?}: `i` rotates through start
- * nodes; `size` says how many items the API's answer holds (lineage nodes, list rows).
+ * Every workload as {name, ours(i), raw(i)?, rawWhole(i)?, size(data)?}: `i` rotates
+ * through start nodes; `size` says how many items the API's answer holds (lineage nodes,
+ * list rows); `rawWhole`, on lineage rows, is the walk returning whole nodes, timed as a
+ * third side for history. The list's raw side already returns what its query selects.
  */
 export function workloads({ graph, gql, cypher, quick }) {
   const roots = graph.samples.published;
@@ -71,7 +97,8 @@ export function workloads({ graph, gql, cypher, quick }) {
       name: `lineage upstream depth ${depth}`,
       heavy: depth >= 5,
       ours: (i) => gql(LINEAGE_QUERY, { id: pick(roots, i), depth }),
-      raw: (i) => cypher(rawLineage(depth), { id: pick(roots, i), cap: neo4j.int(10_001) }),
+      raw: (i) => cypher(rawLineageProjected(depth), { id: pick(roots, i), cap: neo4j.int(10_001) }),
+      rawWhole: (i) => cypher(rawLineage(depth), { id: pick(roots, i), cap: neo4j.int(10_001) }),
       size: (data) => data.lineage.nodes.length,
     })),
     ...[50, 500].map((first) => ({
