@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEER_DEPTHS } from './peer-schema.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
+import { peerTarget } from './targets.mjs';
 import { timeInTurns } from './timing.mjs';
 import { workloads } from './workloads.mjs';
 
@@ -114,7 +115,8 @@ export async function comparePeer({ uri, graph, gql, quick, runs, log }) {
       started = performance.now();
       const timed = await timeInTurns({ ours: w.ours, peer: p.once }, slow ? SLOW_RUNS[quick ? 'quick' : 'full'] : w.heavy ? runs.heavy : runs.light);
       const ratio = Math.round((timed.ours.p50 / timed.peer.p50) * 100) / 100;
-      measured.push({ name: w.name, items: w.size?.(ourData), peerItems: p.size(peerData), ...timed, ratio, roundTrips: statements, cypher });
+      const row = { name: w.name, items: w.size?.(ourData), peerItems: p.size(peerData), ...timed, ratio, roundTrips: statements, cypher };
+      measured.push({ ...row, target: peerTarget(row) });
       log(`${w.name}: ours p50 ${timed.ours.p50} ms, @neo4j/graphql p50 ${timed.peer.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
     const { peakRssBytes } = await peer.ask('stats');
@@ -134,15 +136,16 @@ export function peerMarkdown(results) {
   const lines = [
     `@neo4j/graphql ${peer.version} over the same graph (peak RSS ${peer.peakRssMb} MB), timed in turns with ours:`,
     '',
-    '| workload | items ours / peer | ours p50 / p95 / p99 ms | @neo4j/graphql p50 / p95 / p99 ms | ours / @neo4j/graphql (p50) | round trips ours / peer |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| workload | items ours / peer | ours p50 / p95 / p99 ms | @neo4j/graphql p50 / p95 / p99 ms | ours / @neo4j/graphql (p50) | round trips ours / peer | target |',
+    '|---|---:|---:|---:|---:|---:|---|',
   ];
   for (const w of peer.workloads) {
     if (w.failed) {
-      lines.push(`| ${w.name} | | | failed: ${w.failed} | | |`);
+      lines.push(`| ${w.name} | | | failed: ${w.failed} | | | |`);
       continue;
     }
-    lines.push(`| ${w.name} | ${w.items ?? ''} / ${w.peerItems} | ${ms(w.ours)} | ${ms(w.peer)} | ${w.ratio} | ${ourRoundTrips.get(w.name) ?? ''} / ${w.roundTrips} |`);
+    const target = w.target ? `${w.target.target}: **${w.target.met ? 'met' : 'missed'}**` : '';
+    lines.push(`| ${w.name} | ${w.items ?? ''} / ${w.peerItems} | ${ms(w.ours)} | ${ms(w.peer)} | ${w.ratio} | ${ourRoundTrips.get(w.name) ?? ''} / ${w.roundTrips} | ${target} |`);
   }
   return lines.join('\n');
 }
