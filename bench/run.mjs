@@ -27,21 +27,30 @@ import { apiRssTarget, casTarget, ingestTarget, cliIngestTarget, pathsProfileTar
 import { lookupThroughput, processCpuMs } from './throughput.mjs';
 import { timeInTurns } from './timing.mjs';
 import { lookupIds, workloads } from './workloads.mjs';
+import { compareMlmd, mlmdMarkdown, mlmdVenv } from './mlmd.mjs';
 
-const HELP = `npm run bench -- [--quick] [--seed N] [--nodes N]
+const HELP = `npm run bench -- [--quick] [--seed N] [--nodes N] [--skip-mlmd]
 
 Loads a seeded ML lineage graph and measures point lookups, lineage (upstream and
 downstream, from start nodes chosen by answer size) and nested lists through the API
 (production mode, on an ephemeral port) against hand-written Cypher through the same
-driver, plus the driver and HTTP floors; the lineage questions (impact, paths, diff
-against hand-written Cypher; a kinds filter and asOf against the same walk without
-them); then PROFILE db hits of the lineage statement and of the questions' statements,
-point-lookup throughput at 16 connections, alias compare-and-set with 1-64 writers and a
-manifest ingest against raw UNWIND.
+driver (on lineage rows the walk returning only what the query selects, and beside it
+the walk returning whole nodes, the raw side of earlier results), plus the driver and
+HTTP floors; the lineage questions (impact, paths, diff against hand-written Cypher; a
+kinds filter and asOf against the same walk without them); then PROFILE db hits of the
+lineage statement and of the questions' statements, point-lookup throughput at 16
+connections, alias compare-and-set with 1-64 writers and a manifest ingest against raw
+UNWIND. Two peers answer the same questions over the same graph, timed in turns with
+ours: @neo4j/graphql (the upstream walks and the nested lists) and Google ML Metadata
+on SQLite (every lineage row by answer size and the nested lists), the latter from
+bench/.venv, made from bench/mlmd/requirements.txt on first use.
 
-  --quick      graph S (1e5 nodes) and fewer runs: about 5 minutes on 2 cores
+  --quick      graph S (1e5 nodes) and fewer runs: about 15 minutes on 2 cores
   --seed N     generator seed (default 1); the same seed gives the same graph
   --nodes N    graph size in nodes (default 1e5 with --quick, 1e6 without)
+  --skip-mlmd  leave out the ML Metadata rows (they are left out by themselves, with
+               the reason printed and written to the results, when Python cannot make
+               bench/.venv or pip cannot install ml-metadata into it)
   --help       this text
 
 Neo4j: NEO4J_URI (with NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE) when set, which
@@ -54,6 +63,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     nodes: { type: 'string' },
+    'skip-mlmd': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -95,6 +105,9 @@ async function startApi(env) {
 }
 
 async function main() {
+  // first, so that a missing ML Metadata is said before the long part rather than after it
+  const mlmdState = args['skip-mlmd'] ? { skipped: 'left out by --skip-mlmd' } : mlmdVenv(log);
+  if (mlmdState.skipped) log(`ML METADATA ROWS WILL BE SKIPPED: ${mlmdState.skipped}`);
   const config = loadConfig();
   const { uri, pid: neo4jPid } = await neo4jServer();
   const driver = createDriver({ ...config.neo4j, uri });
@@ -163,6 +176,7 @@ async function main() {
   for (let i = 0; performance.now() - started < WARMUP_MS / 3; i++) for (const w of questions) await Promise.all([w.ours(i), w.raw(i)]);
   for (const w of questions) await measure(w, questionTarget);
   const peer = await comparePeer({ uri, graph, gql, quick: args.quick, runs: RUNS, log });
+  const mlmd = mlmdState.skipped ? mlmdState : await compareMlmd({ graph, all, quick: args.quick, runs: RUNS, log });
   const profile = profileTargets(await profileLineage({ starts, cypher }));
   log('profiled the lineage statement');
   const questionsProfile = await profileQuestions({ graph, starts, pairs, gql, api, cypher });
@@ -221,6 +235,7 @@ async function main() {
     apiPeakRssTarget: apiRssTarget(Math.round(peakRssBytes / 2 ** 20)),
     workloads: measured,
     peer,
+    mlmd,
     lineageReach: largest,
     profile,
     questionsProfile,
@@ -237,9 +252,11 @@ async function main() {
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(markdown(results));
   console.log(`\n${peerMarkdown(results)}`);
+  console.log(`\n${mlmdMarkdown(results)}`);
   const machine = `${results.machine.cpus} cores, ${results.machine.cpuModel}`;
   for (const section of [openLineageMarkdown(openLineage), eventsMarkdown(events, machine), replicasMarkdown(replicas, machine)]) console.log(`\n${section}`);
   log(`wrote ${file}`);
+  if (mlmd.skipped) log(`ML METADATA ROWS SKIPPED: ${mlmd.skipped}`);
 }
 
 try {

@@ -104,6 +104,7 @@ export function workloads({ graph, gql, cypher, quick }) {
     ...[50, 500].map((first) => ({
       name: `nested list of ${first} datums (producer, tags, aliases)`,
       heavy: true,
+      list: { first, tag: graph.samples.topTag },
       ours: () => gql(LIST_QUERY, { first, tag: graph.samples.topTag }),
       raw: () => cypher(RAW_LIST, { project: graph.project, tag: graph.samples.topTag, first: neo4j.int(first) }),
       size: (data) => data.datums.edges.length,
