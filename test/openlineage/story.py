@@ -40,11 +40,12 @@ EXPORT = ("postgres://dw:5432", "analytics.public.orders_daily")
 T0 = datetime(2024, 5, 1, 2, 0, tzinfo=timezone.utc)
 
 # What an Airflow user sets: the client reads OPENLINEAGE_URL and OPENLINEAGE_API_KEY
-# (sent as `Authorization: Bearer <key>`); gzip as a large deployment would turn it on.
+# (sent as `Authorization: Bearer <key>`); gzip as a large deployment would turn it on, and a
+# 30 s timeout instead of the default 5 s: CI runs this beside other checks on two cores.
 from_env = OpenLineageClient()
 client = OpenLineageClient(
     transport=HttpTransport(
-        HttpConfig(url=os.environ["OPENLINEAGE_URL"], auth=from_env.transport.config.auth, compression=HttpCompression.GZIP)  # type: ignore[union-attr]
+        HttpConfig(url=os.environ["OPENLINEAGE_URL"], auth=from_env.transport.config.auth, compression=HttpCompression.GZIP, timeout=30.0)  # type: ignore[union-attr]
     )
 )
 
