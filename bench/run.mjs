@@ -221,6 +221,9 @@ async function main() {
   const ol = await openLineageComparison({ url: api.url, token, cypher, runs: args.quick ? 2_000 : 5_000, log, cpu });
   const openLineage = { ...ol, targets: openLineageTargets(ol) };
   const { peakRssBytes } = await api.ask('stats');
+  // Stopped before the sections that start APIs of their own: on the same Neo4j it would be
+  // one more replica delivering their webhooks, without their settings (allowed hosts).
+  await api.close();
   const events = await measureEvents({ uri, quick: args.quick, log });
   const replicas = await measureReplicas({ uri, neo4jPid, ids: lookupIds(graph), quick: args.quick, log });
   const serverInfo = await driver.getServerInfo({ database });
