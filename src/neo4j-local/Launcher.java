@@ -3,6 +3,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
@@ -14,7 +15,7 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * Runs Neo4j Community embedded with the Bolt connector on 127.0.0.1, so the API and the
  * tests use the real database engine on machines without Docker.
  *
- * Usage: java -cp 'lib/*' Launcher.java <home-dir> <bolt-port>
+ * Usage: java -cp '<classes>:lib/*' Launcher <home-dir> <bolt-port> (launcher.ts compiles it once)
  *
  * Prints "PEDIGREE_NEO4J_READY bolt://127.0.0.1:<port>" once Bolt accepts connections, and
  * "PEDIGREE_NEO4J_FAILED <reason>" (exit 2) when it cannot start. It stops cleanly on
@@ -44,6 +45,7 @@ public class Launcher {
                     .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofSeconds(envLong("PEDIGREE_NEO4J_TX_TIMEOUT", 60)))
                     .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                     .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, 64L << 20)
+                    .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                     .build();
         } catch (RuntimeException e) {
             fail(explain(e));

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -69,6 +70,35 @@ export function ensureNeo4jJars(log: (line: string) => void = () => {}): string 
   return libDir;
 }
 
+/**
+ * Launcher.java compiled once into `lib/launcher-<hash of its source>/`: run as a source
+ * file, java compiles it on every start (3 s of CPU, up to 7 s on a busy machine). Several
+ * processes starting at once each compile into a folder of their own and the first rename
+ * wins; a changed source gets a folder of its own.
+ */
+function compiledLauncher(lib: string): string {
+  const source = join(neo4jLocalDir, 'Launcher.java');
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const classes = join(lib, `launcher-${hash}`);
+  if (existsSync(join(classes, 'Launcher.class'))) return classes;
+  const building = mkdtempSync(join(lib, '.launcher-'));
+  try {
+    const result = spawnSync('javac', ['-cp', join(lib, '*'), '-d', building, source], { encoding: 'utf8' });
+    if (result.error || result.status !== 0) {
+      throw new LocalNeo4jError(`Compiling the Neo4j launcher failed (a JDK 17 with javac is needed): ${result.error?.message ?? (result.stdout + result.stderr).slice(-2000)}`);
+    }
+    try {
+      renameSync(building, classes);
+    } catch (error) {
+      // another process renamed its own first: that one is used
+      if (!existsSync(join(classes, 'Launcher.class'))) throw error;
+    }
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return classes;
+}
+
 /** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
 export function portAnswers(port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
@@ -104,8 +134,8 @@ export async function startLocalNeo4j(options: LocalNeo4jOptions): Promise<Local
       '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
       '-Dio.netty.tryReflectionSetAccessible=true',
       '-cp',
-      join(lib, '*'),
-      join(neo4jLocalDir, 'Launcher.java'),
+      `${compiledLauncher(lib)}:${join(lib, '*')}`,
+      'Launcher',
       home,
       String(options.port),
     ],
