@@ -2,7 +2,7 @@ import type { RequestContext } from '../src/context.js';
 import type { Direction, LineageFilter } from '../src/domain/lineage.js';
 import type { AuditFilter, DatumFilter, ExecutionFilter } from '../src/domain/filters.js';
 import type { VersionService } from '../src/services/versions.js';
-import { impactNodeFields, lineageNodeFields, type SelectionInfo } from '../src/graphql/selection.js';
+import { impactNodeFields, lineageNodeFields, pathNodeFields, type SelectionInfo } from '../src/graphql/selection.js';
 import { byId } from './shared.js';
 import { webhookQueries } from './webhook.js';
 
@@ -37,8 +37,8 @@ export const Query = {
     ctx.services.lineage.count(a.id, a.direction ?? 'BOTH', a.depth, { filter: a.filter, asOf: a.asOf }),
   impact: (_: unknown, a: { id: string; depth: number; limit: number; asOf?: string | null }, ctx: Ctx, info: SelectionInfo) =>
     ctx.services.lineageQuestions.impact(a.id, a.depth, a.limit, a.asOf, impactNodeFields(info)),
-  lineagePaths: (_: unknown, a: { from: string; to: string; maxHops: number; limit: number; asOf?: string | null }, ctx: Ctx) =>
-    ctx.services.lineageQuestions.paths(a.from, a.to, a.maxHops, a.limit, a.asOf),
+  lineagePaths: (_: unknown, a: { from: string; to: string; maxHops: number; limit: number; asOf?: string | null }, ctx: Ctx, info: SelectionInfo) =>
+    ctx.services.lineageQuestions.paths(a.from, a.to, a.maxHops, a.limit, a.asOf, pathNodeFields(info)),
   lineageDiff: (_: unknown, a: { a: string; b: string; depth: number }, ctx: Ctx) => ctx.services.lineageQuestions.diff(a.a, a.b, a.depth),
   ...webhookQueries,
 };

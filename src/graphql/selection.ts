@@ -115,3 +115,12 @@ export function impactNodeFields(info: SelectionInfo): NodeFields {
   const { properties, temporal } = storedFields(info.schema, onNodes);
   return { properties: [...new Set([...properties, 'kind'])].sort(), temporal };
 }
+
+/**
+ * What `Query.lineagePaths` must fetch of the nodes of its walks from `from`: what is
+ * selected on `paths { nodes { node } }`. Its walks from `to` only meet those, by id.
+ */
+export function pathNodeFields(info: SelectionInfo): NodeFields {
+  const paths = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
+  return storedFields(info.schema, inside(inside(inside(paths, 'paths', info), 'nodes', info), 'node', info));
+}

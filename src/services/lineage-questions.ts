@@ -104,8 +104,10 @@ export class LineageQuestionService {
    * meets the walk from `to` in the opposite direction, and only nodes whose distances
    * from both ends add up to at most the hop bound take part, so a diamond-heavy graph
    * outside them costs nothing. At most PATH_BUDGET partial paths are extended.
+   * `fields`: what the paths' nodes need (all when not given); the walk from `to` is
+   * matched by id only, so it fetches ids and labels.
    */
-  async paths(from: string, to: string, maxHops: number, limit: number, asOfArg?: string | null) {
+  async paths(from: string, to: string, maxHops: number, limit: number, asOfArg?: string | null, fields?: NodeFields) {
     checkRange('maxHops', maxHops, 1, PATH_HOPS.max);
     checkRange('limit', limit, 1, PATH_LIMIT.max);
     if (from === to) throw badInput('from and to must be different nodes', { field: 'to' });
@@ -115,7 +117,7 @@ export class LineageQuestionService {
     // a walk cut at its node budget may have missed `to`: "not connected" is then not sure
     let cut = false;
     for (const d of ['DOWNSTREAM', 'UPSTREAM'] as const) {
-      const walk = await this.walkFrom(from, 'from', d, maxHops, PATH_NODES, asOf);
+      const walk = await this.walkFrom(from, 'from', d, maxHops, PATH_NODES, asOf, fields);
       cut ||= walk.truncated;
       if (walk.nodes.some((n) => n.id === to)) {
         direction = d;
@@ -124,7 +126,7 @@ export class LineageQuestionService {
       }
     }
     // `to` must exist even when nothing connects the two
-    const back = await this.walkFrom(to, 'to', direction === 'UPSTREAM' ? 'DOWNSTREAM' : 'UPSTREAM', maxHops, PATH_NODES, asOf);
+    const back = await this.walkFrom(to, 'to', direction === 'UPSTREAM' ? 'DOWNSTREAM' : 'UPSTREAM', maxHops, PATH_NODES, asOf, { properties: [], temporal: [] });
     if (!direction || !forward) return { direction: null, paths: [], truncated: cut };
     const maxEdges = 2 * maxHops;
     const fromStart = new Map([[from, 0], ...forward.nodes.map((n) => [n.id, n.edges] as const)]);

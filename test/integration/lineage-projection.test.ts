@@ -153,3 +153,24 @@ describe('an impact selection of every field of every node it answers', () => {
     for (const walk of walks) expect(walk.cypher).toContain('n {.id, .project, .kind, .name, labels: labels(n)} AS node');
   });
 });
+
+describe('a paths selection of every field of every node on them', () => {
+  it('answers exactly what the whole nodes answer, and the walk from `to` fetches ids and labels only', async () => {
+    api.resetQueries();
+    const { lineagePaths } = await api.ok(
+      `query($from: ID!, $to: ID!) { lineagePaths(from: $from, to: $to, maxHops: 5) { direction paths { nodes { id node { ...Every } } } } } ${EVERY_FIELD}`,
+      { from: ids.input, to: ids.model },
+    );
+    expect(lineagePaths.direction).toBe('DOWNSTREAM');
+    expect(lineagePaths.paths.length).toBeGreaterThan(0);
+    const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)'));
+    expect(walks.map((w) => (w.cypher.match(/RETURN rootId, (n \{.*\}) AS node/) ?? [])[1])).toEqual([
+      expect.stringMatching(/^n \{\.id, \.project, .*createdAt: n\.createdAt\.epochMillis.*labels: labels\(n\)\}$/),
+      'n {.id, .project, labels: labels(n)}',
+    ]);
+    const answered = lineagePaths.paths.flatMap((p: { nodes: Array<{ node: { id: string } }> }) => p.nodes.map((n) => n.node));
+    expect(new Set(answered.map((n: { __typename: string }) => n.__typename))).toEqual(new Set(['Datum', 'Execution', 'ModelVersion']));
+    const whole = await wholeNodes([...new Set(answered.map((n: { id: string }) => n.id))] as string[]);
+    for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
+  });
+});
