@@ -3,6 +3,7 @@ import type { Direction } from '../src/domain/lineage.js';
 import type { Entity } from '../src/db/records.js';
 import type { RelationName } from '../src/db/cypher/relations.js';
 import { relationConnection } from '../src/services/connection.js';
+import { walkNodeFields, type SelectionInfo } from '../src/graphql/selection.js';
 
 /** Field resolvers that several types share. */
 export type Parent = Entity;
@@ -19,8 +20,8 @@ export const relatedOne = (name: RelationName) => (n: Parent, _: unknown, ctx: R
 export const relatedPage = (name: RelationName) => (n: Parent, args: PageArgs, ctx: RequestContext) =>
   relationConnection(ctx.loaders, name, n.id, args.first, args.after);
 
-const walk = (direction: Direction) => async (n: Parent, args: WalkArgs, ctx: RequestContext) =>
-  (await ctx.services.lineage.walk(n.id, direction, args.depth, args.limit))?.nodes ?? [];
+const walk = (direction: Direction) => async (n: Parent, args: WalkArgs, ctx: RequestContext, info: SelectionInfo) =>
+  (await ctx.services.lineage.walk(n.id, direction, args.depth, args.limit, { fields: walkNodeFields(info) }))?.nodes ?? [];
 
 /** `metadata(keys, history, first)` on every describable type. */
 export const metadataField = (n: Parent, args: { keys?: string[] | null; history: boolean; first?: number | null }, ctx: RequestContext) =>

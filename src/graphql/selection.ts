@@ -124,3 +124,20 @@ export function pathNodeFields(info: SelectionInfo): NodeFields {
   const paths = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
   return storedFields(info.schema, inside(inside(inside(paths, 'paths', info), 'nodes', info), 'node', info));
 }
+
+const walkFieldsByFieldNodes = new WeakMap<readonly FieldNode[], NodeFields>();
+
+/**
+ * What a node's own `upstream`/`downstream` field must fetch of each node: what is selected
+ * on its `node`. Asked once per parent, with the same field nodes for every parent of a
+ * list, so it is worked out once per field of an operation.
+ */
+export function walkNodeFields(info: SelectionInfo): NodeFields {
+  let fields = walkFieldsByFieldNodes.get(info.fieldNodes);
+  if (!fields) {
+    const walk = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
+    fields = storedFields(info.schema, inside(walk, 'node', info));
+    walkFieldsByFieldNodes.set(info.fieldNodes, fields);
+  }
+  return fields;
+}

@@ -85,7 +85,7 @@ describe('a lineage selection of every field of every node type', () => {
   ])('answers exactly what the whole nodes answer: %s', async (_, id, direction, now) => {
     api.resetQueries();
     const { lineage } = await api.ok(LINEAGE, { id: id(), direction, asOf: now ? new Date().toISOString() : null });
-    // the walk of depth 5 (the nodes' own upstream and downstream fields walk depth 1, whole)
+    // the walk of depth 5 (the nodes' own upstream and downstream fields walk depth 1)
     const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)') && q.cypher.includes('*1..10]'));
     expect(walks.length).toBeGreaterThan(0);
     // the walk returned projected maps, not whole nodes
@@ -163,7 +163,8 @@ describe('a paths selection of every field of every node on them', () => {
     );
     expect(lineagePaths.direction).toBe('DOWNSTREAM');
     expect(lineagePaths.paths.length).toBeGreaterThan(0);
-    const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)'));
+    // the two walks of 5 hops (the nodes' own upstream and downstream fields walk 1)
+    const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)') && q.cypher.includes('*1..10]'));
     expect(walks.map((w) => (w.cypher.match(/RETURN rootId, (n \{.*\}) AS node/) ?? [])[1])).toEqual([
       expect.stringMatching(/^n \{\.id, \.project, .*createdAt: n\.createdAt\.epochMillis.*labels: labels\(n\)\}$/),
       'n {.id, .project, labels: labels(n)}',
@@ -171,6 +172,20 @@ describe('a paths selection of every field of every node on them', () => {
     const answered = lineagePaths.paths.flatMap((p: { nodes: Array<{ node: { id: string } }> }) => p.nodes.map((n) => n.node));
     expect(new Set(answered.map((n: { __typename: string }) => n.__typename))).toEqual(new Set(['Datum', 'Execution', 'ModelVersion']));
     const whole = await wholeNodes([...new Set(answered.map((n: { id: string }) => n.id))] as string[]);
+    for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
+  });
+});
+
+describe("a node's own upstream field, every field selected on its nodes", () => {
+  it('answers exactly what the whole nodes answer, from a walk that fetched only that', async () => {
+    api.resetQueries();
+    const { node } = await api.ok(`query($id: ID!) { node(id: $id) { ... on ModelVersion { upstream(depth: 3) { id node { ...Every } } } } } ${EVERY_FIELD}`, { id: ids.model });
+    const walks = api.queries.filter((q) => q.cypher.includes('MATCH p = (root)') && q.cypher.includes('*1..6]'));
+    expect(walks).toHaveLength(1);
+    expect(walks[0].cypher).toMatch(/RETURN rootId, n \{\.id, \.project, .*createdAt: n\.createdAt\.epochMillis.*labels: labels\(n\)\} AS node/);
+    const answered = node.upstream.map((n: { node: { id: string } }) => n.node);
+    expect(new Set(answered.map((n: { __typename: string }) => n.__typename))).toEqual(new Set(['Datum', 'Execution']));
+    const whole = await wholeNodes(answered.map((n: { id: string }) => n.id));
     for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
   });
 });
