@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { neo4jLocalDir } from '../paths.js';
 
@@ -71,14 +71,14 @@ export function ensureNeo4jJars(log: (line: string) => void = () => {}): string 
 }
 
 /**
- * Launcher.java compiled once into `lib/launcher-<hash of its source>/`: run as a source
- * file, java compiles it on every start (3 s of CPU, up to 7 s on a busy machine). Several
- * processes starting at once each compile into a folder of their own and the first rename
- * wins; a changed source gets a folder of its own.
+ * Launcher.java compiled once into `lib/launcher-<hash of the Neo4j version and the
+ * source>/`: run as a source file, java compiles it on every start (3 s of CPU, up to 7 s
+ * on a busy machine). Several processes starting at once each compile into a folder of
+ * their own and the first rename wins.
  */
 function compiledLauncher(lib: string): string {
   const source = join(neo4jLocalDir, 'Launcher.java');
-  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(pinnedNeo4jVersion()).update(readFileSync(source)).digest('hex').slice(0, 16);
   const classes = join(lib, `launcher-${hash}`);
   if (existsSync(join(classes, 'Launcher.class'))) return classes;
   const building = mkdtempSync(join(lib, '.launcher-'));
@@ -134,7 +134,7 @@ export async function startLocalNeo4j(options: LocalNeo4jOptions): Promise<Local
       '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
       '-Dio.netty.tryReflectionSetAccessible=true',
       '-cp',
-      `${compiledLauncher(lib)}:${join(lib, '*')}`,
+      [compiledLauncher(lib), join(lib, '*')].join(delimiter),
       'Launcher',
       home,
       String(options.port),
