@@ -26,7 +26,7 @@ import { moveAliasQuery } from '../dist/src/db/cypher/aliases.js';
 import { recordEventsQuery } from '../dist/src/db/cypher/events.js';
 import { benchNeo4j } from './neo4j.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
-import { summarise, timeInTurns } from './timing.mjs';
+import { ms, p50Ratio, summarise, timeInTurns } from './timing.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const MOVE = 'mutation($p: String!, $n: String!, $d: ID!, $r: String) { setAlias(project: $p, name: $n, datumId: $d, reason: $r) { id } }';
@@ -220,7 +220,7 @@ export async function measureEvents({ uri, quick = false, log = () => {} }) {
       }
     };
     const raw = await timeInTurns({ without: rawMove('raw-a', false), with: rawMove('raw-b', true) }, runs);
-    const outbox = { without: raw.without, with: raw.with, ratio: Math.round((raw.with.p50 / raw.without.p50) * 100) / 100 };
+    const outbox = { without: raw.without, with: raw.with, ratio: p50Ratio(raw.with, raw.without) };
     log(`a move's transaction: p50 ${outbox.without.p50} ms without the outbox statement, ${outbox.with.p50} ms with it`);
 
     // --- setAlias through the API: a project without webhooks against one whose every move is delivered ---
@@ -229,7 +229,7 @@ export async function measureEvents({ uri, quick = false, log = () => {} }) {
     await webhook('bench-hooked', '/hooked');
     const apiMove = (p, ds) => (i) => gql(MOVE, { p, n: 'prod', d: ds[i % 2], r: null });
     const api2 = await timeInTurns({ without: apiMove('bench-quiet', quiet), with: apiMove('bench-hooked', hooked) }, runs);
-    const webhookRegistered = { without: api2.without, with: api2.with, ratio: Math.round((api2.with.p50 / api2.without.p50) * 100) / 100 };
+    const webhookRegistered = { without: api2.without, with: api2.with, ratio: p50Ratio(api2.with, api2.without) };
     log(`setAlias: p50 ${webhookRegistered.without.p50} ms without a webhook, ${webhookRegistered.with.p50} ms with one registered`);
 
     return { rate: RATE, seconds, oneAtATime: single, atRate: rate, outbox, webhookRegistered };
@@ -242,7 +242,6 @@ export async function measureEvents({ uri, quick = false, log = () => {} }) {
 export function eventsMarkdown(r, machine = `${cpus().length} cores`) {
   const t = eventTargets(r);
   const met = (x) => (x.met ? 'met' : 'NOT met');
-  const ms = (s) => `${s.p50} / ${s.p95} / ${s.p99}`;
   return [
     `Change events end to end (${machine}): from setAlias's answer to the subscriber's event (graphql-ws) and to the webhook's request (verified with the standardwebhooks library), milliseconds p50 / p95 / p99:`,
     '',

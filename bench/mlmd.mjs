@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { peerTarget } from './targets.mjs';
-import { summarise, timeInTurns } from './timing.mjs';
+import { peerTarget, targetCell } from './targets.mjs';
+import { ms, p50Ratio, peerRunPlan, summarise, timeInTurns } from './timing.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const venv = join(benchDir, '.venv');
@@ -26,11 +26,6 @@ const requirements = join(benchDir, 'mlmd', 'requirements.txt');
 /** What was installed last, compared with the requirements file to know when to install again. */
 const installed = join(venv, 'requirements.installed.txt');
 const script = join(benchDir, 'mlmd', 'store.py');
-
-// As for @neo4j/graphql: a request slower than this gets fewer runs, so quick mode stays
-// within minutes; the row's `runs` says how many.
-const SLOW_MS = 1_000;
-const SLOW_RUNS = { quick: { warmup: 0, runs: 2 }, full: { warmup: 0, runs: 3 } };
 
 const tail = (text, lines = 15) => text.trim().split('\n').slice(-lines).join('\n');
 
@@ -192,15 +187,15 @@ export async function compareMlmd({ graph, all, quick, runs, log }) {
           };
           started = performance.now();
           const answer = await once();
-          const slow = performance.now() - started > SLOW_MS;
+          const firstMs = performance.now() - started;
           const ourData = await w.ours(0);
           const check = w.lineage ? sameNodes(ourData, answer, w.lineage.startNode) : null;
           if (check && !check.same) log(`${m.name}: MLMD's walk differs from ours: ${check.onlyOurs} nodes only ours, ${check.onlyMlmd} only MLMD's`);
-          const plan = slow ? SLOW_RUNS[quick ? 'quick' : 'full'] : (w.runs ?? (w.heavy ? runs.heavy : runs.light));
+          const plan = peerRunPlan(w, runs, { firstMs, quick });
           calls.length = 0;
           started = performance.now();
           const timed = await timeInTurns({ ours: w.ours, mlmd: once }, plan);
-          const ratio = Math.round((timed.ours.p50 / timed.mlmd.p50) * 100) / 100;
+          const ratio = p50Ratio(timed.ours, timed.mlmd);
           const row = {
             name: m.name, request: m.request, alone: m.alone ?? false, items: w.size?.(ourData), mlmdItems: m.items(answer), sameNodes: check,
             ...timed, mlmdCall: summarise(calls.slice(plan.warmup)), mlmdCalls: answer.calls ?? 1, ratio,
@@ -220,8 +215,6 @@ export async function compareMlmd({ graph, all, quick, runs, log }) {
   }
 }
 
-const ms = (s) => `${s.p50} / ${s.p95} / ${s.p99}`;
-const target = (t) => (t ? `${t.target}: **${t.met ? 'met' : 'missed'}**` : '');
 
 /** The comparison as Markdown; our round trips come from the main table's rows. */
 export function mlmdMarkdown(results) {
@@ -238,7 +231,7 @@ export function mlmdMarkdown(results) {
   ];
   for (const w of mlmd.workloads) {
     const same = w.sameNodes === null || w.sameNodes === undefined ? '' : w.sameNodes.same ? 'yes' : `no (${w.sameNodes.onlyOurs} only ours, ${w.sameNodes.onlyMlmd} only MLMD's)`;
-    lines.push(`| ${w.name} | ${w.items ?? ''} / ${w.mlmdItems} | ${same} | ${ms(w.ours)} | ${ms(w.mlmd)} | ${w.mlmdCall.p50} | ${w.mlmdCalls} | ${w.ratio} | ${target(w.target)} |`);
+    lines.push(`| ${w.name} | ${w.items ?? ''} / ${w.mlmdItems} | ${same} | ${ms(w.ours)} | ${ms(w.mlmd)} | ${w.mlmdCall.p50} | ${w.mlmdCalls} | ${w.ratio} | ${targetCell(w.target)} |`);
   }
   return lines.join('\n');
 }

@@ -7,16 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEER_DEPTHS } from './peer-schema.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
-import { peerTarget } from './targets.mjs';
-import { timeInTurns } from './timing.mjs';
+import { peerTarget, targetCell } from './targets.mjs';
+import { ms, p50Ratio, peerRunPlan, timeInTurns } from './timing.mjs';
 import { workloads } from './workloads.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-
-// A peer request slower than this gets fewer runs, so that quick mode stays within minutes
-// (its nested lists take seconds each on graph S); the row's `runs` says how many.
-const SLOW_MS = 1_000;
-const SLOW_RUNS = { quick: { warmup: 0, runs: 2 }, full: { warmup: 0, runs: 3 } };
 
 const lineageQuery = (depth) => `query ($id: ID!) {
   datums(where: {id: {eq: $id}}) {
@@ -108,13 +103,13 @@ export async function comparePeer({ uri, graph, gql, quick, runs, log }) {
       await peer.ask('reset');
       let started = performance.now();
       const peerData = await p.once(0);
-      const slow = performance.now() - started > SLOW_MS;
+      const firstMs = performance.now() - started;
       const { statements } = await peer.ask('stats');
       const { cypher } = await peer.ask('cypher');
       const ourData = await w.ours(0);
       started = performance.now();
-      const timed = await timeInTurns({ ours: w.ours, peer: p.once }, slow ? SLOW_RUNS[quick ? 'quick' : 'full'] : w.heavy ? runs.heavy : runs.light);
-      const ratio = Math.round((timed.ours.p50 / timed.peer.p50) * 100) / 100;
+      const timed = await timeInTurns({ ours: w.ours, peer: p.once }, peerRunPlan(w, runs, { firstMs, quick }));
+      const ratio = p50Ratio(timed.ours, timed.peer);
       const row = { name: w.name, items: w.size?.(ourData), peerItems: p.size(peerData), ...timed, ratio, roundTrips: statements, cypher };
       measured.push({ ...row, target: peerTarget(row) });
       log(`${w.name}: ours p50 ${timed.ours.p50} ms, @neo4j/graphql p50 ${timed.peer.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);
@@ -127,7 +122,6 @@ export async function comparePeer({ uri, graph, gql, quick, runs, log }) {
   }
 }
 
-const ms = (s) => `${s.p50} / ${s.p95} / ${s.p99}`;
 
 /** The comparison as a Markdown table; our round trips come from the main table's rows. */
 export function peerMarkdown(results) {
@@ -144,8 +138,7 @@ export function peerMarkdown(results) {
       lines.push(`| ${w.name} | | | failed: ${w.failed} | | | |`);
       continue;
     }
-    const target = w.target ? `${w.target.target}: **${w.target.met ? 'met' : 'missed'}**` : '';
-    lines.push(`| ${w.name} | ${w.items ?? ''} / ${w.peerItems} | ${ms(w.ours)} | ${ms(w.peer)} | ${w.ratio} | ${ourRoundTrips.get(w.name) ?? ''} / ${w.roundTrips} | ${target} |`);
+    lines.push(`| ${w.name} | ${w.items ?? ''} / ${w.peerItems} | ${ms(w.ours)} | ${ms(w.peer)} | ${w.ratio} | ${ourRoundTrips.get(w.name) ?? ''} / ${w.roundTrips} | ${targetCell(w.target)} |`);
   }
   return lines.join('\n');
 }

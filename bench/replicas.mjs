@@ -25,7 +25,7 @@ import { aliasContention } from './alias-cas.mjs';
 import { autoCommit, benchNeo4j } from './neo4j.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
 import { processCpuMs } from './throughput.mjs';
-import { timeInTurns } from './timing.mjs';
+import { ms, timeInTurns } from './timing.mjs';
 import { LOOKUP_QUERY } from './workloads.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -181,14 +181,14 @@ export function replicasMarkdown(r, machine = `${cpus().length} cores`) {
     '',
     '| | without | with |',
     '|---|---|---|',
-    `| one at a time, p50 / p95 / p99 ms | ${s.without.p50} / ${s.without.p95} / ${s.without.p99} | ${s.with.p50} / ${s.with.p95} / ${s.with.p99} |`,
+    `| one at a time, p50 / p95 / p99 ms | ${ms(s.without)} | ${ms(s.with)} |`,
     `| 16 connections over 3 replicas: req/s, p99 ms, CPU ms per request (replicas / Neo4j) | ${c.without.requestsPerSecond}, ${c.without.p99}, ${c.without.cpuMsPerRequest.replicas} / ${c.without.cpuMsPerRequest.neo4j ?? '?'} | ${c.with.requestsPerSecond}, ${c.with.p99}, ${c.with.cpuMsPerRequest.replicas} / ${c.with.cpuMsPerRequest.neo4j ?? '?'} |`,
     '',
     'Alias compare-and-set, 16 writers on one alias (each reads, then moves with expectedDatumId; latency of every setAlias):',
     '',
     '| replicas | moves | conflicts | lost updates | setAlias p50 / p95 / p99 ms |',
     '|---|---|---|---|---|',
-    ...r.compareAndSet.map((x) => `| ${x.replicas} | ${x.moves} | ${x.conflicts} | ${x.lostUpdates} | ${x.latency.p50} / ${x.latency.p95} / ${x.latency.p99} |`),
+    ...r.compareAndSet.map((x) => `| ${x.replicas} | ${x.moves} | ${x.conflicts} | ${x.lostUpdates} | ${ms(x.latency)} |`),
   ].join('\n');
 }
 

@@ -25,7 +25,7 @@ import { measureReplicas, replicasMarkdown } from './replicas.mjs';
 import { graphqlClient, startServerProcess } from './server-process.mjs';
 import { apiRssTarget, casTarget, ingestTarget, cliIngestTarget, pathsProfileTarget, profileTargets, questionTarget, throughputTarget, workloadTarget } from './targets.mjs';
 import { lookupThroughput, processCpuMs } from './throughput.mjs';
-import { timeInTurns } from './timing.mjs';
+import { p50Ratio, runPlan, timeInTurns } from './timing.mjs';
 import { lookupIds, workloads } from './workloads.mjs';
 import { compareMlmd, mlmdMarkdown, mlmdVenv } from './mlmd.mjs';
 
@@ -154,12 +154,12 @@ async function main() {
     await api.ask('reset');
     const data = await w.ours(0);
     const { statements } = await api.ask('stats');
-    const runs = w.runs ?? (w.heavy ? RUNS.heavy : RUNS.light);
+    const runs = runPlan(w, RUNS);
     started = performance.now();
     const { ours, raw, rawWhole } = await timeInTurns({ ours: w.ours, raw: w.raw, ...(w.rawWhole && { rawWhole: w.rawWhole }) }, runs);
-    const ratio = Math.round((ours.p50 / raw.p50) * 100) / 100;
+    const ratio = p50Ratio(ours, raw);
     // `rawKind` tells compare.mjs which floor `raw` is (files before it have whole nodes there)
-    const whole = rawWhole && { rawKind: 'projected', rawWhole, ratioWhole: Math.round((ours.p50 / rawWhole.p50) * 100) / 100 };
+    const whole = rawWhole && { rawKind: 'projected', rawWhole, ratioWhole: p50Ratio(ours, rawWhole) };
     const row = { name: w.name, lineage: w.lineage, question: w.question, versus: w.versus, items: w.size?.(data), ours, raw, ratio, ...whole, roundTrips: statements };
     measured.push({ ...row, target: targetOf(row) });
     log(`${w.name}: ours p50 ${ours.p50} ms, ${w.versus ?? 'raw'} p50 ${raw.p50} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`);

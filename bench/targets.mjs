@@ -12,6 +12,9 @@ const checkAll = (parts) => check(parts.map(([target, met]) => `${target} (${met
  * raw walk; the list of 500 by its ratio and round trips. `floor` is the HTTP floor row
  * ({ __typename } against RETURN 1): what a walk of ≤ 100 nodes may cost beyond raw.
  */
+/** A target as a table cell: what it asks, and whether it was met. */
+export const targetCell = (t) => (t ? `${t.target}: **${t.met ? 'met' : 'missed'}**` : '');
+
 export function workloadTarget(w, floor) {
   if (w.name.startsWith('nested list of 500')) return checkAll([['≤ 1.5× raw', w.ratio <= 1.5], ['≤ 4 round trips', w.roundTrips <= 4]]);
   if (!w.lineage) return null;

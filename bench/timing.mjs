@@ -28,3 +28,22 @@ export async function timeInTurns(sides, { warmup, runs }) {
   }
   return Object.fromEntries(Object.entries(samples).map(([name, s]) => [name, summarise(s)]));
 }
+
+/** `a`'s p50 over `b`'s, to two decimals: the ratio every table reports. */
+export const p50Ratio = (a, b) => Math.round((a.p50 / b.p50) * 100) / 100;
+
+/** A summary as a table cell: p50 / p95 / p99. */
+export const ms = (s) => (s ? `${s.p50} / ${s.p95} / ${s.p99}` : '');
+
+/** The warm-up and runs of a workload: its own, else the heavy or the light plan. */
+export const runPlan = (w, runs) => w.runs ?? (w.heavy ? runs.heavy : runs.light);
+
+/**
+ * A peer request slower than this gets fewer runs, so that quick mode stays within minutes
+ * (@neo4j/graphql's nested lists take seconds each on graph S); the row's `runs` says how many.
+ */
+const SLOW_MS = 1_000;
+const SLOW_RUNS = { quick: { warmup: 0, runs: 2 }, full: { warmup: 0, runs: 3 } };
+
+/** The plan of a row timed against a peer, whose first answer took `firstMs`. */
+export const peerRunPlan = (w, runs, { firstMs, quick }) => (firstMs > SLOW_MS ? SLOW_RUNS[quick ? 'quick' : 'full'] : runPlan(w, runs));
