@@ -51,6 +51,9 @@ function fieldsOf(set: SelectionSetNode | undefined, info: SelectionInfo, on: st
 
 const named = (selected: Selected[], name: string) => selected.filter((s) => s.field.name.value === name);
 
+/** The fields selected on the field being resolved. */
+const selectedIn = (info: SelectionInfo) => info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
+
 /** The fields selected inside every field `name` of `selected`. */
 const inside = (selected: Selected[], name: string, info: SelectionInfo) => named(selected, name).flatMap((s) => fieldsOf(s.field.selectionSet, info));
 
@@ -91,7 +94,7 @@ function storedFields(schema: GraphQLSchema, selected: Selected[]): NodeFields {
  * A field under `@skip`/`@include` is fetched either way.
  */
 export function lineageNodeFields(info: SelectionInfo): NodeFields {
-  const graph = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
+  const graph = selectedIn(info);
   return storedFields(info.schema, [...inside(graph, 'root', info), ...inside(inside(graph, 'nodes', info), 'node', info)]);
 }
 
@@ -102,7 +105,7 @@ export function lineageNodeFields(info: SelectionInfo): NodeFields {
  * are picked by.
  */
 export function impactNodeFields(info: SelectionInfo): NodeFields {
-  const impact = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
+  const impact = selectedIn(info);
   const within = (selected: Selected[], name: string) => inside(selected, name, info);
   const onNodes = [
     ...within(within(impact, 'root'), 'node'),
@@ -121,8 +124,7 @@ export function impactNodeFields(info: SelectionInfo): NodeFields {
  * selected on `paths { nodes { node } }`. Its walks from `to` only meet those, by id.
  */
 export function pathNodeFields(info: SelectionInfo): NodeFields {
-  const paths = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
-  return storedFields(info.schema, inside(inside(inside(paths, 'paths', info), 'nodes', info), 'node', info));
+  return storedFields(info.schema, inside(inside(inside(selectedIn(info), 'paths', info), 'nodes', info), 'node', info));
 }
 
 const walkFieldsByFieldNodes = new WeakMap<readonly FieldNode[], NodeFields>();
@@ -135,8 +137,7 @@ const walkFieldsByFieldNodes = new WeakMap<readonly FieldNode[], NodeFields>();
 export function walkNodeFields(info: SelectionInfo): NodeFields {
   let fields = walkFieldsByFieldNodes.get(info.fieldNodes);
   if (!fields) {
-    const walk = info.fieldNodes.flatMap((f) => fieldsOf(f.selectionSet, info));
-    fields = storedFields(info.schema, inside(walk, 'node', info));
+    fields = storedFields(info.schema, inside(selectedIn(info), 'node', info));
     walkFieldsByFieldNodes.set(info.fieldNodes, fields);
   }
   return fields;
