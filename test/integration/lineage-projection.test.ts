@@ -72,6 +72,12 @@ async function wholeNodes(nodeIds: string[]): Promise<Record<string, unknown>> {
   return Object.fromEntries(nodeIds.map((id, i) => [id, data[`n${i}`]]));
 }
 
+/** Each answered node, byte for byte, is what the node loader answers of it whole. */
+async function expectAsWhole(answered: Array<{ id: string }>) {
+  const whole = await wholeNodes([...new Set(answered.map((n) => n.id))]);
+  for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
+}
+
 const LINEAGE = `query($id: ID!, $direction: LineageDirection, $asOf: DateTime) {
   lineage(id: $id, direction: $direction, depth: 5, limit: 50, asOf: $asOf) { root { ...Every } nodes { id redacted node { ...Every } } }
 } ${EVERY_FIELD}`;
@@ -92,9 +98,7 @@ describe('a lineage selection of every field of every node type', () => {
     for (const walk of walks) expect(walk.cypher).toMatch(/RETURN rootId, n \{\.id, \.project, .*createdAt: n\.createdAt\.epochMillis.*labels: labels\(n\)\} AS node/);
     const kinds = new Set(lineage.nodes.map((n: { node: { __typename: string } }) => n.node.__typename));
     expect(kinds.size).toBeGreaterThanOrEqual(2);
-    const whole = await wholeNodes([lineage.root.id, ...lineage.nodes.map((n: { id: string }) => n.id)]);
-    expect(JSON.stringify(lineage.root)).toBe(JSON.stringify(whole[lineage.root.id]));
-    for (const n of lineage.nodes) expect(JSON.stringify(n.node)).toBe(JSON.stringify(whole[n.id]));
+    await expectAsWhole([lineage.root, ...lineage.nodes.map((n: { node: { id: string } }) => n.node)]);
   });
 
   it('covers every lineage type, with the values that need care (dates, JSON parameters, big sizes)', async () => {
@@ -140,8 +144,7 @@ describe('an impact selection of every field of every node it answers', () => {
     expect(impact.datasetVersions.map((v: { id: string }) => v.id)).toEqual([ids.dataset]);
     expect(impact.aliases.map((a: { datum: { id: string } }) => a.datum.id)).toEqual([model]);
     const answered = [impact.root.node, ...impact.nodes.map((n: { node: unknown }) => n.node), ...impact.deployments, ...impact.modelVersions, ...impact.datasetVersions, ...impact.aliases.map((a: { datum: unknown }) => a.datum)];
-    const whole = await wholeNodes([...new Set(answered.map((n: { id: string }) => n.id))] as string[]);
-    for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
+    await expectAsWhole(answered);
   });
 
   it('fetches only what a small selection reads, and the kind deployments are picked by', async () => {
@@ -171,8 +174,7 @@ describe('a paths selection of every field of every node on them', () => {
     ]);
     const answered = lineagePaths.paths.flatMap((p: { nodes: Array<{ node: { id: string } }> }) => p.nodes.map((n) => n.node));
     expect(new Set(answered.map((n: { __typename: string }) => n.__typename))).toEqual(new Set(['Datum', 'Execution', 'ModelVersion']));
-    const whole = await wholeNodes([...new Set(answered.map((n: { id: string }) => n.id))] as string[]);
-    for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
+    await expectAsWhole(answered);
   });
 });
 
@@ -185,7 +187,6 @@ describe("a node's own upstream field, every field selected on its nodes", () =>
     expect(walks[0].cypher).toMatch(/RETURN rootId, n \{\.id, \.project, .*createdAt: n\.createdAt\.epochMillis.*labels: labels\(n\)\} AS node/);
     const answered = node.upstream.map((n: { node: { id: string } }) => n.node);
     expect(new Set(answered.map((n: { __typename: string }) => n.__typename))).toEqual(new Set(['Datum', 'Execution']));
-    const whole = await wholeNodes(answered.map((n: { id: string }) => n.id));
-    for (const n of answered) expect(JSON.stringify(n)).toBe(JSON.stringify(whole[n.id]));
+    await expectAsWhole(answered);
   });
 });
